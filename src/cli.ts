@@ -1,0 +1,125 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { INestApplicationContext } from '@nestjs/common';
+import { ApiKeysService } from './auth/api-keys.service';
+import { parseArgs } from './cli/cli-args';
+import { CliModule } from './cli/cli.module';
+import { AppConfig, ConfigError, loadConfig } from './config/app-config';
+import { migrate, openDataSource } from './database/data-source';
+import { startEmbeddedPostgres } from './database/embedded-postgres';
+
+const HELP = `Kindling admin commands (npm run cli -- <command>)
+
+  migrate                         apply pending database migrations
+  migrate status                  list applied and pending migrations
+  apikey create --name <name>     create an API key; it is printed once and stored hashed
+  apikey list                     list keys (prefix, name, created, last used, revoked)
+  apikey revoke <prefix|name>     revoke a key at once
+  help                            this text
+
+Works on DATABASE_URL, or on the embedded database in DATA_DIR, whether the engine runs or not.`;
+
+type Command = (ctx: { config: AppConfig; databaseUrl: string; args: string[]; flags: Record<string, string | true> }) => Promise<number>;
+
+const withApp = async <T>(config: AppConfig, databaseUrl: string, fn: (app: INestApplicationContext) => Promise<T>): Promise<T> => {
+  const app = await NestFactory.createApplicationContext(CliModule.forRoot(config, databaseUrl), { logger: ['error'] });
+  try {
+    return await fn(app);
+  } finally {
+    await app.close();
+  }
+};
+
+const commands: Record<string, Command> = {
+  async migrate({ config, databaseUrl, args }) {
+    const ds = await openDataSource(databaseUrl, 1);
+    try {
+      if (args[0] === 'status') {
+        const pending = await ds.showMigrations();
+        const applied = (await ds.query(`SELECT name FROM schema_migrations ORDER BY id`).catch(() => [])) as { name: string }[];
+        for (const m of applied) out(`applied  ${m.name}`);
+        out(pending ? 'pending migrations exist: run `npm run migrate`' : 'up to date');
+        return 0;
+      }
+      const names = await migrate(ds);
+      out(names.length ? `applied: ${names.join(', ')}` : `database is up to date (${config.database.url ? 'DATABASE_URL' : 'embedded'})`);
+      return 0;
+    } finally {
+      await ds.destroy();
+    }
+  },
+
+  async apikey({ config, databaseUrl, args, flags }) {
+    return withApp(config, databaseUrl, async (app) => {
+      const keys = app.get(ApiKeysService);
+      switch (args[0]) {
+        case 'create': {
+          const name = typeof flags.name === 'string' ? flags.name.trim() : '';
+          if (!name) return fail('apikey create needs --name <name>');
+          const { key, apiKey } = await keys.create(name);
+          if (flags.json) out(JSON.stringify({ key, id: apiKey.id, name, prefix: apiKey.prefix }));
+          else out(`API key "${name}" created. It is shown only this once:\n\n  ${key}\n\nUse it as: Authorization: Bearer ${key}`);
+          return 0;
+        }
+        case 'list': {
+          const list = await keys.list();
+          if (!list.length) out('no API keys yet: npm run cli -- apikey create --name <name>');
+          for (const k of list) {
+            out(`${k.prefix}  ${k.name.padEnd(24)} created ${k.createdAt.toISOString()}  last used ${k.lastUsedAt?.toISOString() ?? 'never'}${k.revokedAt ? `  REVOKED ${k.revokedAt.toISOString()}` : ''}`);
+          }
+          return 0;
+        }
+        case 'revoke': {
+          if (!args[1]) return fail('apikey revoke needs the key prefix or name');
+          const n = await keys.revoke(args[1]);
+          if (n === 0) return fail(`no active key with prefix or name "${args[1]}"`);
+          out(`revoked ${n} key(s)`);
+          return 0;
+        }
+        default:
+          return fail(`unknown apikey command "${args[0] ?? ''}"\n\n${HELP}`);
+      }
+    });
+  },
+};
+
+function out(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function fail(message: string): number {
+  process.stderr.write(`${message}\n`);
+  return 2;
+}
+
+async function main(): Promise<number> {
+  const { command, flags } = parseArgs(process.argv.slice(2));
+  const [name, ...args] = command;
+  if (!name || name === 'help' || flags.help) {
+    out(HELP);
+    return name || flags.help ? 0 : 2;
+  }
+  const run = commands[name];
+  if (!run) return fail(`unknown command "${name}"\n\n${HELP}`);
+  let config: AppConfig;
+  try {
+    config = { ...loadConfig(), logLevel: 'error' };
+  } catch (e) {
+    if (e instanceof ConfigError) return fail(e.message);
+    throw e;
+  }
+  const embedded = config.database.url ? undefined : await startEmbeddedPostgres(config.dataDir, { attach: true });
+  try {
+    return await run({ config, databaseUrl: config.database.url ?? embedded!.url, args, flags });
+  } finally {
+    await embedded?.stop();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`${(e as Error)?.message ?? String(e)}\n`);
+    process.exit(1);
+  },
+);

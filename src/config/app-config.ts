@@ -1,0 +1,80 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Env, envSchema } from './config.schema';
+
+export interface AppConfig {
+  env: Env['NODE_ENV'];
+  port: number;
+  host: string;
+  publicUrl: string;
+  secretKey: string;
+  /** true when SECRET_KEY came from the environment, false when generated into DATA_DIR */
+  secretKeyFromEnv: boolean;
+  database: { url?: string; poolSize: number; migrateOnBoot: boolean };
+  redis: { url?: string; prefix: string };
+  smtpUrl?: string;
+  dataDir: string;
+  role: Env['APP_ROLE'];
+  logLevel: Env['LOG_LEVEL'];
+  jobConcurrency: number;
+  shutdownTimeoutMs: number;
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+export class ConfigError extends Error {
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads the environment once. Empty strings count as unset so `FOO=` in a .env file does not defeat a default. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
+  const raw: Record<string, string> = {};
+  for (const [key, value] of Object.entries(source)) {
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const parsed = envSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => ({
+        variable: String(i.path[0] ?? '(env)'),
+        message: i.code === 'invalid_type' && raw[String(i.path[0])] === undefined ? 'is required' : i.message,
+      })),
+    );
+  }
+  const env = parsed.data;
+  const dataDir = resolve(env.DATA_DIR);
+  const secret = env.SECRET_KEY ? { key: env.SECRET_KEY, fromEnv: true } : { key: generatedSecret(dataDir), fromEnv: false };
+  return {
+    env: env.NODE_ENV,
+    port: env.PORT,
+    host: env.HOST,
+    publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
+    secretKey: secret.key,
+    secretKeyFromEnv: secret.fromEnv,
+    database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, migrateOnBoot: env.MIGRATE_ON_BOOT },
+    redis: { url: env.REDIS_URL, prefix: env.QUEUE_PREFIX },
+    smtpUrl: env.SMTP_URL,
+    dataDir,
+    role: env.APP_ROLE,
+    logLevel: env.LOG_LEVEL,
+    jobConcurrency: env.JOB_CONCURRENCY,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+  };
+}
+
+/**
+ * Development convenience: without SECRET_KEY a random key is kept in DATA_DIR so signed links
+ * stay valid across restarts. Production refuses to boot without SECRET_KEY (see the schema).
+ */
+function generatedSecret(dataDir: string): string {
+  const file = join(dataDir, 'secret.key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(32).toString('base64url');
+  writeFileSync(file, key, { mode: 0o600 });
+  return key;
+}

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+
+const urlWithScheme = (schemes: string[]) =>
+  z.url().refine((v) => schemes.some((s) => v.startsWith(`${s}:`)), {
+    message: `must start with ${schemes.map((s) => `${s}://`).join(' or ')}`,
+  });
+
+const boolFromEnv = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** Every variable the engine reads. Parsed once at boot; nothing else touches process.env. */
+export const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    PUBLIC_URL: urlWithScheme(['http', 'https']).optional(),
+    SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+    DATABASE_URL: urlWithScheme(['postgres', 'postgresql']).optional(),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    REDIS_URL: urlWithScheme(['redis', 'rediss']).optional(),
+    QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/).default('kindling'),
+    SMTP_URL: urlWithScheme(['smtp', 'smtps']).optional(),
+    DATA_DIR: z.string().min(1).default('./data'),
+    APP_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    MIGRATE_ON_BOOT: boolFromEnv.default(true),
+    JOB_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(15000),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && !env.SECRET_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['SECRET_KEY'], message: 'is required when NODE_ENV=production' });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;

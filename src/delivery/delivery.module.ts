@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+import { SuppressionsRepository } from './suppressions.repository';
+
+@Module({ providers: [SuppressionsRepository], exports: [SuppressionsRepository] })
+export class DeliveryModule {}

@@ -1,0 +1,129 @@
+import { Logger } from '@nestjs/common';
+import { z } from 'zod';
+import { retryDelayMs } from './backoff.policy';
+import { EnqueueOptions, JobDefinition, QUEUES } from './job-definition';
+import { JobQueue, QueueDepth } from './job-queue';
+import { JobError } from './job.error';
+
+interface Pending {
+  def: JobDefinition;
+  payload: unknown;
+  id?: string;
+  attempt: number;
+}
+
+export type Dispatch = (name: string, payload: unknown) => Promise<void>;
+
+/**
+ * Embedded mode (no REDIS_URL): the same handlers, run in this process with bounded
+ * concurrency and retries with backoff. Delayed and waiting jobs live in memory: anything that
+ * matters is re-derived from Postgres by the sweepers after a restart (architecture principle 1).
+ */
+export class InProcessJobQueue extends JobQueue {
+  readonly mode = 'in-process' as const;
+  private readonly logger = new Logger('InProcessJobs');
+  private readonly ready: Pending[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly pendingIds = new Set<string>();
+  private active = 0;
+  private delayed = 0;
+  private failed = 0;
+  private closed = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly dispatch: Dispatch,
+    private readonly concurrency: number,
+  ) {
+    super();
+  }
+
+  async enqueue<S extends z.ZodType>(def: JobDefinition<S>, payload: z.input<S>, opts: EnqueueOptions = {}): Promise<void> {
+    if (this.closed) throw new JobError('job_queue_closed', 'The job queue is shutting down');
+    const parsed = def.schema.safeParse(payload);
+    if (!parsed.success) throw new JobError('job_invalid_payload', `Invalid payload for ${def.name}: ${parsed.error.message}`);
+    if (opts.jobId) {
+      const key = `${def.name}:${opts.jobId}`;
+      if (this.pendingIds.has(key)) return;
+      this.pendingIds.add(key);
+    }
+    const job: Pending = { def, payload: parsed.data, id: opts.jobId, attempt: 1 };
+    if (opts.delayMs && opts.delayMs > 0) this.later(job, opts.delayMs);
+    else this.push(job);
+  }
+
+  async depths(): Promise<QueueDepth[]> {
+    return QUEUES.map((queue) => ({
+      queue,
+      waiting: this.ready.filter((j) => j.def.queue === queue).length,
+      active: queue === 'default' ? this.active : 0,
+      delayed: queue === 'default' ? this.delayed : 0,
+      failed: queue === 'default' ? this.failed : 0,
+    }));
+  }
+
+  async ping(): Promise<void> {
+    if (this.closed) throw new JobError('job_queue_closed', 'The job queue is shutting down');
+  }
+
+  /** Stops taking jobs, drops delayed ones and waits for the running ones (up to `timeoutMs`). */
+  async close(timeoutMs: number): Promise<void> {
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    if (this.active === 0 && this.ready.length === 0) return;
+    await Promise.race([new Promise<void>((r) => this.idleWaiters.push(r)), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+    if (this.active > 0) this.logger.warn(`${this.active} jobs still running after ${timeoutMs} ms; exiting anyway`);
+  }
+
+  /** Resolves when nothing is waiting or running (delayed jobs excluded). Used by tests and the CLI. */
+  onIdle(): Promise<void> {
+    if (this.active === 0 && this.ready.length === 0) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  private push(job: Pending): void {
+    this.ready.push(job);
+    this.pump();
+  }
+
+  private later(job: Pending, delayMs: number): void {
+    this.delayed++;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.delayed--;
+      this.push(job);
+    }, delayMs);
+    this.timers.add(timer);
+  }
+
+  private pump(): void {
+    while (this.active < this.concurrency && this.ready.length > 0) {
+      const job = this.ready.shift()!;
+      this.active++;
+      void this.run(job).finally(() => {
+        this.active--;
+        this.pump();
+        if (this.active === 0 && this.ready.length === 0) this.idleWaiters.splice(0).forEach((r) => r());
+      });
+    }
+  }
+
+  private async run(job: Pending): Promise<void> {
+    const key = job.id ? `${job.def.name}:${job.id}` : undefined;
+    try {
+      await this.dispatch(job.def.name, job.payload);
+      if (key) this.pendingIds.delete(key);
+    } catch (err) {
+      if (job.attempt < job.def.attempts && !this.closed) {
+        const delay = retryDelayMs(job.attempt, job.def.backoffMs);
+        this.logger.warn({ err, job: job.def.name, attempt: job.attempt, retryInMs: delay }, 'job failed; retrying');
+        this.later({ ...job, attempt: job.attempt + 1 }, delay);
+      } else {
+        if (key) this.pendingIds.delete(key);
+        this.failed++;
+        this.logger.error({ err, job: job.def.name, attempts: job.attempt }, 'job failed for good');
+      }
+    }
+  }
+}

@@ -1,0 +1,18 @@
+import { JobDefinition, EnqueueOptions } from './job-definition';
+import { z } from 'zod';
+
+export interface QueueDepth {
+  queue: string;
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+}
+
+/** What services use to schedule work. BullMQ (REDIS_URL set) or in-process behind it. */
+export abstract class JobQueue {
+  abstract readonly mode: 'bullmq' | 'in-process';
+  abstract enqueue<S extends z.ZodType>(def: JobDefinition<S>, payload: z.input<S>, opts?: EnqueueOptions): Promise<void>;
+  abstract depths(): Promise<QueueDepth[]>;
+  abstract ping(): Promise<void>;
+}

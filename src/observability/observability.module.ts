@@ -1,0 +1,8 @@
+import { Global, Module } from '@nestjs/common';
+import { HealthService } from './health.service';
+import { MetricsService } from './metrics.service';
+import { ObservabilityController } from './observability.controller';
+
+@Global()
+@Module({ controllers: [ObservabilityController], providers: [MetricsService, HealthService], exports: [MetricsService] })
+export class ObservabilityModule {}
