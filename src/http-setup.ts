@@ -50,7 +50,7 @@ export async function createHttpApp(config: AppConfig, databaseUrl: string, extr
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
-  await app.init();
+  await initOrClose(app);
   return app;
 }
 
@@ -58,6 +58,16 @@ export async function createHttpApp(config: AppConfig, databaseUrl: string, extr
 export async function createWorkerContext(config: AppConfig, databaseUrl: string, extra: ExtraImports = []): Promise<INestApplicationContext> {
   const ctx = await NestFactory.createApplicationContext(AppModule.forRoot(config, databaseUrl, extra), { bufferLogs: true, abortOnError: false });
   ctx.useLogger(ctx.get(Logger));
-  await ctx.init();
+  await initOrClose(ctx);
   return ctx;
+}
+
+/** A boot check that fails in init (bad job registry, broken templates) must not leave pools open. */
+async function initOrClose(app: INestApplicationContext): Promise<void> {
+  try {
+    await app.init();
+  } catch (e) {
+    await app.close().catch(() => undefined);
+    throw e;
+  }
 }

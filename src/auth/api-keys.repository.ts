@@ -23,11 +23,11 @@ export class ApiKeysRepository {
   }
 
   async revoke(prefixOrName: string): Promise<number> {
-    const res = await this.tx.manager.query(
+    const res = await this.tx.manager.query<[unknown, number]>(
       `UPDATE api_keys SET revoked_at = now() WHERE (prefix = $1 OR name = $1) AND revoked_at IS NULL`,
       [prefixOrName],
     );
-    return (res as [unknown, number])[1];
+    return res[1];
   }
 
   async touch(id: string): Promise<void> {

@@ -32,7 +32,8 @@ export class ErrorFilter implements ExceptionFilter {
 
   private toResponse(exception: unknown, request: FastifyRequest | undefined): [number, ErrorBody] {
     if (exception instanceof AppError) {
-      return [ERROR_STATUS[exception.kind], { error: { code: exception.code, message: exception.message, details: exception.details } }];
+      const error = exception as AppError;
+      return [ERROR_STATUS[error.kind], { error: { code: error.code, message: error.message, details: error.details } }];
     }
     const fastifyStatus = (exception as { statusCode?: number } | null)?.statusCode;
     if (exception instanceof HttpException || (typeof fastifyStatus === 'number' && fastifyStatus < 500)) {

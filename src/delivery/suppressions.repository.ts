@@ -16,9 +16,9 @@ export class SuppressionsRepository {
   }
 
   async reasonFor(email: string): Promise<SuppressionReason | undefined> {
-    const rows = (await this.tx.manager.query(`SELECT reason FROM suppressions WHERE email_hash = $1`, [emailHash(email)])) as {
-      reason: SuppressionReason;
-    }[];
+    const rows = await this.tx.manager.query<{ reason: SuppressionReason }[]>(`SELECT reason FROM suppressions WHERE email_hash = $1`, [
+      emailHash(email),
+    ]);
     return rows[0]?.reason;
   }
 }

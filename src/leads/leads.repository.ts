@@ -58,7 +58,7 @@ export class LeadsRepository {
     const params: unknown[] = [leads.map(() => uuidv7()), leads.map((l) => l.email)];
     for (const f of FIELDS) params.push(leads.map((l) => l[f] ?? null));
     params.push(leads.map((l) => (l.attributes ? JSON.stringify(l.attributes) : null)));
-    const rows = (await this.tx.manager.query(UPSERT_SQL, params)) as { id: string; email: string; created: boolean }[];
+    const rows = await this.tx.manager.query<{ id: string; email: string; created: boolean }[]>(UPSERT_SQL, params);
     const created = rows.filter((r) => r.created).length;
     return { created, updated: rows.length - created, rows };
   }
@@ -100,30 +100,30 @@ export class LeadsRepository {
     for (const f of FIELDS) if (patch[f] !== undefined) add(`${WRITABLE[f][0]} = ?`, patch[f]);
     // JSON merge-patch: keys set to null are removed
     if (patch.attributes !== undefined) add('attributes = jsonb_strip_nulls(attributes || ?::jsonb)', JSON.stringify(patch.attributes));
-    const rows = (await this.tx.manager.query(
+    const rows = await this.tx.manager.query<[{ id: string }[], number]>(
       `UPDATE leads SET ${[...sets, 'updated_at = now()'].join(', ')} WHERE id = $1 AND erased_at IS NULL RETURNING id`,
       params,
-    )) as [{ id: string }[], number];
+    );
     return rows[1] === 0 ? null : this.findById(id);
   }
 
   async lockForErase(id: string): Promise<{ id: string; email: string } | undefined> {
-    const rows = (await this.tx.manager.query(`SELECT id, email FROM leads WHERE id = $1 AND erased_at IS NULL FOR UPDATE`, [id])) as {
-      id: string;
-      email: string;
-    }[];
+    const rows = await this.tx.manager.query<{ id: string; email: string }[]>(
+      `SELECT id, email FROM leads WHERE id = $1 AND erased_at IS NULL FOR UPDATE`,
+      [id],
+    );
     return rows[0];
   }
 
   /** Removes everything that identifies the person; keeps what aggregates and reports count on. */
   async anonymise(id: string): Promise<Date> {
-    const rows = (await this.tx.manager.query(
+    const rows = await this.tx.manager.query<[{ erased_at: Date }[], number]>(
       `UPDATE leads SET email = 'erased-' || id || '@erased.invalid', first_name = NULL, last_name = NULL, job_title = NULL,
          company = NULL, timezone = NULL, locale = NULL, attributes = '{}'::jsonb, consent = false,
          erased_at = now(), updated_at = now()
        WHERE id = $1 RETURNING erased_at`,
       [id],
-    )) as [{ erased_at: Date }[], number];
+    );
     return rows[0][0].erased_at;
   }
 }

@@ -100,9 +100,12 @@ describe('leads API', () => {
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
-        const res = await t.http.get('/v1/leads').query({ source: 'webinar', limit: 3, ...(cursor ? { cursor } : {}) }).set(t.auth);
+        const res: { status: number; body: { data: { email: string }[]; nextCursor: string | null } } = await t.http
+          .get('/v1/leads')
+          .query({ source: 'webinar', limit: 3, ...(cursor ? { cursor } : {}) })
+          .set(t.auth);
         expect(res.status).toBe(200);
-        seen.push(...res.body.data.map((l: { email: string }) => l.email));
+        seen.push(...res.body.data.map((l) => l.email));
         cursor = res.body.nextCursor;
       } while (cursor);
       expect(seen).toEqual([6, 5, 4, 3, 2, 1, 0].map((i) => `page${i}@list.test`));

@@ -36,7 +36,13 @@ export async function bootTestApp(opts: { redis?: boolean; env?: Record<string, 
     ...(opts.redis === false ? {} : { REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: queue.prefix }),
     ...opts.env,
   });
-  const app = await createHttpApp(config, db.url, opts.imports);
+  let app: NestFastifyApplication;
+  try {
+    app = await createHttpApp(config, db.url, opts.imports);
+  } catch (e) {
+    await db.drop();
+    throw e;
+  }
   await app.getHttpAdapter().getInstance().ready();
   const { key } = await app.get(ApiKeysService).create('test');
   return {
