@@ -2,15 +2,20 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { LoggerModule } from 'nestjs-pino';
+import { ActivitiesModule } from './activities/activities.module';
 import { AuthModule } from './auth/auth.module';
 import { ErrorFilter } from './common/error.filter';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { DeliveryModule } from './delivery/delivery.module';
+import { EmailModule } from './email/email.module';
 import { JobsModule } from './jobs/jobs.module';
 import { LeadsModule } from './leads/leads.module';
+import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { ObservabilityModule } from './observability/observability.module';
+import { ScoringAdminModule } from './scoring/scoring-admin.module';
+import { TrackingModule } from './tracking/tracking.module';
 
 /** Paths too hot or too dull to log each request of. */
 const QUIET_PATHS = /^\/(t\/|health|metrics|docs)/;
@@ -35,8 +40,13 @@ export class AppModule {
         ScheduleModule.forRoot(),
         ObservabilityModule,
         AuthModule,
-        DeliveryModule,
         LeadsModule,
+        EmailModule,
+        DeliveryModule,
+        TrackingModule,
+        ActivitiesModule,
+        LifecycleModule,
+        ScoringAdminModule,
         ...extra,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],

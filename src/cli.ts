@@ -7,6 +7,9 @@ import { CliModule } from './cli/cli.module';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { migrate, openDataSource } from './database/data-source';
 import { startEmbeddedPostgres } from './database/embedded-postgres';
+import { loadTemplateCatalog } from './email/template-catalog';
+import { TemplateCompiler } from './email/template-compiler';
+import { formatProblem } from './email/template-source.rules';
 
 const HELP = `Kindling admin commands (npm run cli -- <command>)
 
@@ -15,9 +18,11 @@ const HELP = `Kindling admin commands (npm run cli -- <command>)
   apikey create --name <name>     create an API key; it is printed once and stored hashed
   apikey list                     list keys (prefix, name, created, last used, revoked)
   apikey revoke <prefix|name>     revoke a key at once
+  templates check                 validate every template in TEMPLATES_DIR (file:line errors)
   help                            this text
 
-Works on DATABASE_URL, or on the embedded database in DATA_DIR, whether the engine runs or not.`;
+Works on DATABASE_URL, or on the embedded database in DATA_DIR, whether the engine runs or not.
+templates needs no database.`;
 
 type Command = (ctx: { config: AppConfig; databaseUrl: string; args: string[]; flags: Record<string, string | true> }) => Promise<number>;
 
@@ -28,6 +33,23 @@ const withApp = async <T>(config: AppConfig, databaseUrl: string, fn: (app: INes
   } finally {
     await app.close();
   }
+};
+
+/** Commands that only read files: they run without starting or reaching a database. */
+const offlineCommands: Record<string, (ctx: { config: AppConfig; args: string[] }) => Promise<number>> = {
+  async templates({ config, args }) {
+    if (args[0] !== 'check') return fail(`unknown templates command "${args[0] ?? ''}"\n\n${HELP}`);
+    const { templates, problems } = await loadTemplateCatalog(config.templatesDir, TemplateCompiler.shared);
+    if (problems.length) {
+      for (const p of problems) process.stderr.write(`${formatProblem(p)}\n`);
+      process.stderr.write(`${problems.length} problem(s) in ${config.templatesDir}\n`);
+      return 1;
+    }
+    const emails = [...templates.values()].filter((t) => t.info.type === 'email').length;
+    const pages = templates.size - emails;
+    out(`OK: ${templates.size} templates (${emails} emails, ${pages} page${pages === 1 ? '' : 's'}) in ${config.templatesDir}`);
+    return 0;
+  },
 };
 
 const commands: Record<string, Command> = {
@@ -100,7 +122,8 @@ async function main(): Promise<number> {
     return name || flags.help ? 0 : 2;
   }
   const run = commands[name];
-  if (!run) return fail(`unknown command "${name}"\n\n${HELP}`);
+  const offline = offlineCommands[name];
+  if (!run && !offline) return fail(`unknown command "${name}"\n\n${HELP}`);
   let config: AppConfig;
   try {
     config = { ...loadConfig(), logLevel: 'error' };
@@ -108,6 +131,7 @@ async function main(): Promise<number> {
     if (e instanceof ConfigError) return fail(e.message);
     throw e;
   }
+  if (offline) return offline({ config, args });
   const embedded = config.database.url ? undefined : await startEmbeddedPostgres(config.dataDir, { attach: true });
   try {
     return await run({ config, databaseUrl: config.database.url ?? embedded!.url, args, flags });

@@ -24,6 +24,8 @@ export async function createHttpApp(config: AppConfig, databaseUrl: string, extr
   });
   // CSV and NDJSON reach the handler as a stream so imports never hold the whole file
   fastify.addContentTypeParser(STREAMED_TYPES, (_req, payload, done) => done(null, payload));
+  // Amazon SNS posts its JSON as text/plain; handlers that accept it parse it themselves
+  fastify.addContentTypeParser('text/plain', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl, extra), adapter, {
     bufferLogs: true,

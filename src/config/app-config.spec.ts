@@ -1,6 +1,6 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ConfigError, loadConfig } from './app-config';
 
 const dataDir = () => mkdtempSync(join(tmpdir(), 'kindling-config-'));
@@ -13,6 +13,7 @@ describe('loadConfig', () => {
     expect(config.database.url).toBeUndefined();
     expect(config.redis.url).toBeUndefined();
     expect(config.database.migrateOnBoot).toBe(true);
+    expect(config.templatesDir).toBe(resolve('templates'));
   });
 
   it('keeps a generated secret in DATA_DIR so it survives restarts', () => {
@@ -47,5 +48,24 @@ describe('loadConfig', () => {
     const config = loadConfig({ PORT: '', PUBLIC_URL: 'https://mail.example.com/', DATA_DIR: dataDir() });
     expect(config.port).toBe(3000);
     expect(config.publicUrl).toBe('https://mail.example.com');
+  });
+});
+
+describe('mail settings', () => {
+  it('derives the unsubscribe mailbox from MAIL_FROM and reads DKIM keys with escaped newlines', () => {
+    const config = loadConfig({
+      DATA_DIR: dataDir(),
+      MAIL_FROM: 'Acme Marketing <news@mail.acme.test>',
+      DKIM_DOMAIN: 'mail.acme.test',
+      DKIM_SELECTOR: 'k1',
+      DKIM_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\\nabc\\n-----END PRIVATE KEY-----',
+    });
+    expect(config.mail.unsubscribeMailto).toBe('unsubscribe@mail.acme.test');
+    expect(config.mail.dkim?.privateKey).toBe('-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----');
+  });
+
+  it('wants all three DKIM variables or none, and long previous keys', () => {
+    expect(() => loadConfig({ DATA_DIR: dataDir(), DKIM_DOMAIN: 'x.test' })).toThrow(/DKIM_PRIVATE_KEY/);
+    expect(() => loadConfig({ DATA_DIR: dataDir(), SECRET_KEYS_PREVIOUS: 'short' })).toThrow(/SECRET_KEYS_PREVIOUS: key 1/);
   });
 });

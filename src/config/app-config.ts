@@ -13,8 +13,27 @@ export interface AppConfig {
   secretKeyFromEnv: boolean;
   database: { url?: string; poolSize: number; migrateOnBoot: boolean };
   redis: { url?: string; prefix: string };
+  /** older signing keys still accepted for tracking and unsubscribe links (key rotation) */
+  previousSecretKeys: string[];
   smtpUrl?: string;
+  mail: {
+    from: string;
+    unsubscribeMailto: string;
+    poolSize: number;
+    /** messages per second across all workers; 0 = no limit */
+    rateLimit: number;
+    timeoutMs: number;
+    retryHorizonMs: number;
+    /** first retry delay after a 4xx or connection failure; doubles per attempt */
+    retryBaseMs: number;
+    dkim?: { domainName: string; keySelector: string; privateKey: string };
+  };
+  bounceWebhookToken?: string;
   dataDir: string;
+  /** MJML email and page templates (absolute); see templates/README.md */
+  templatesDir: string;
+  /** scoring.yaml, grading.yaml and the nurture workflows (absolute) */
+  workflowsDir: string;
   role: Env['APP_ROLE'];
   logLevel: Env['LOG_LEVEL'];
   jobConcurrency: number;
@@ -57,13 +76,36 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     secretKeyFromEnv: secret.fromEnv,
     database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, migrateOnBoot: env.MIGRATE_ON_BOOT },
     redis: { url: env.REDIS_URL, prefix: env.QUEUE_PREFIX },
+    previousSecretKeys: (env.SECRET_KEYS_PREVIOUS ?? '').split(',').map((k) => k.trim()).filter(Boolean),
     smtpUrl: env.SMTP_URL,
+    mail: {
+      from: env.MAIL_FROM,
+      unsubscribeMailto: env.UNSUBSCRIBE_MAILTO ?? `unsubscribe@${mailDomain(env.MAIL_FROM)}`,
+      poolSize: env.SMTP_POOL_SIZE,
+      rateLimit: env.SMTP_RATE_LIMIT,
+      timeoutMs: env.SMTP_TIMEOUT_MS,
+      retryHorizonMs: env.DELIVERY_RETRY_HOURS * 3600_000,
+      retryBaseMs: env.DELIVERY_RETRY_BASE_MS,
+      dkim:
+        env.DKIM_DOMAIN && env.DKIM_SELECTOR && env.DKIM_PRIVATE_KEY
+          ? { domainName: env.DKIM_DOMAIN, keySelector: env.DKIM_SELECTOR, privateKey: env.DKIM_PRIVATE_KEY.replace(/\\n/g, '\n') }
+          : undefined,
+    },
+    bounceWebhookToken: env.BOUNCE_WEBHOOK_TOKEN,
     dataDir,
+    templatesDir: resolve(env.TEMPLATES_DIR),
+    workflowsDir: resolve(env.WORKFLOWS_DIR),
     role: env.APP_ROLE,
     logLevel: env.LOG_LEVEL,
     jobConcurrency: env.JOB_CONCURRENCY,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
   };
+}
+
+/** The domain of "Name <user@domain>" or "user@domain". */
+export function mailDomain(from: string): string {
+  const address = /<([^>]+)>/.exec(from)?.[1] ?? from;
+  return address.split('@')[1]?.trim() || 'localhost';
 }
 
 /**

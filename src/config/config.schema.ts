@@ -21,8 +21,22 @@ export const envSchema = z
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     REDIS_URL: urlWithScheme(['redis', 'rediss']).optional(),
     QUEUE_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/).default('kindling'),
+    SECRET_KEYS_PREVIOUS: z.string().optional(),
     SMTP_URL: urlWithScheme(['smtp', 'smtps']).optional(),
+    SMTP_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(5),
+    SMTP_RATE_LIMIT: z.coerce.number().min(0).default(0),
+    SMTP_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
+    MAIL_FROM: z.string().min(3).default('Kindling <kindling@localhost>'),
+    UNSUBSCRIBE_MAILTO: z.email().optional(),
+    DELIVERY_RETRY_BASE_MS: z.coerce.number().int().min(10).default(30_000),
+    DELIVERY_RETRY_HOURS: z.coerce.number().min(0).max(24 * 30).default(72),
+    DKIM_DOMAIN: z.string().min(1).optional(),
+    DKIM_SELECTOR: z.string().min(1).optional(),
+    DKIM_PRIVATE_KEY: z.string().min(1).optional(),
+    BOUNCE_WEBHOOK_TOKEN: z.string().min(16).optional(),
     DATA_DIR: z.string().min(1).default('./data'),
+    TEMPLATES_DIR: z.string().min(1).default('./templates'),
+    WORKFLOWS_DIR: z.string().min(1).default('./workflows'),
     APP_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     MIGRATE_ON_BOOT: boolFromEnv.default(true),
@@ -30,6 +44,13 @@ export const envSchema = z
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(15000),
   })
   .superRefine((env, ctx) => {
+    const dkim = [env.DKIM_DOMAIN, env.DKIM_SELECTOR, env.DKIM_PRIVATE_KEY].filter(Boolean).length;
+    if (dkim > 0 && dkim < 3) {
+      ctx.addIssue({ code: 'custom', path: ['DKIM_PRIVATE_KEY'], message: 'DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY go together' });
+    }
+    for (const [i, k] of (env.SECRET_KEYS_PREVIOUS ?? '').split(',').filter(Boolean).entries()) {
+      if (k.trim().length < 32) ctx.addIssue({ code: 'custom', path: ['SECRET_KEYS_PREVIOUS'], message: `key ${i + 1} must be at least 32 characters` });
+    }
     if (env.NODE_ENV === 'production' && !env.SECRET_KEY) {
       ctx.addIssue({ code: 'custom', path: ['SECRET_KEY'], message: 'is required when NODE_ENV=production' });
     }

@@ -14,21 +14,29 @@ export class BullmqJobQueue extends JobQueue {
   }
 
   async enqueue<S extends z.ZodType>(def: JobDefinition<S>, payload: z.input<S>, opts: EnqueueOptions = {}): Promise<void> {
-    const parsed = def.schema.safeParse(payload);
-    if (!parsed.success) throw new JobError('job_invalid_payload', `Invalid payload for ${def.name}: ${parsed.error.message}`);
+    await this.enqueueMany(def, [{ payload, opts }]);
+  }
+
+  override async enqueueMany<S extends z.ZodType>(def: JobDefinition<S>, jobs: { payload: z.input<S>; opts?: EnqueueOptions }[]): Promise<void> {
     const queue = this.queues.get(def.queue);
     if (!queue) throw new JobError('job_unknown', `No queue "${def.queue}" for job ${def.name}`);
-    await queue.add(def.name, parsed.data, {
+    await queue.addBulk(jobs.map(({ payload, opts = {} }) => ({ name: def.name, data: validPayload(def, payload), opts: this.jobOptions(def, opts) })));
+  }
+
+  private jobOptions(def: JobDefinition, opts: EnqueueOptions) {
+    return {
       // BullMQ ids may not contain ':' (it separates key parts), so it is swapped out
       jobId: opts.jobId ? `${def.name}.${opts.jobId}`.replace(/:/g, '_') : undefined,
       delay: opts.delayMs,
       attempts: def.attempts,
       backoff: { type: 'exponential', delay: def.backoffMs, jitter: 0.5 },
-      // completed ids are released at once so a later enqueue with the same id runs again;
-      // duplicates of the *work* are stopped by unique keys in Postgres, not by the queue
+      // Finished ids are released at once so a later enqueue with the same id runs again (a
+      // failed job kept in Redis would block its id). Duplicates of the *work* are stopped by
+      // unique keys in Postgres, failures are logged and counted, and sweepers re-derive
+      // unfinished work from Postgres.
       removeOnComplete: true,
-      removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
-    });
+      removeOnFail: true,
+    };
   }
 
   async depths(): Promise<QueueDepth[]> {
@@ -46,18 +54,27 @@ export class BullmqJobQueue extends JobQueue {
   }
 }
 
+function validPayload(def: JobDefinition, payload: unknown): unknown {
+  const parsed = def.schema.safeParse(payload);
+  if (!parsed.success) throw new JobError('job_invalid_payload', `Invalid payload for ${def.name}: ${parsed.error.message}`);
+  return parsed.data;
+}
+
 /** The consumer side: one Worker per queue, dispatching by job name into the registry. */
 export function createWorker(
   queue: Queue,
   dispatch: (name: string, payload: unknown) => Promise<void>,
   concurrency: number,
   logger: Logger,
+  /** jobs per second for this queue across every worker process (BullMQ keeps the limiter in Redis); 0 = none */
+  ratePerSecond = 0,
 ): Worker {
   const worker = new Worker(queue.name, (job: Job) => dispatch(job.name, job.data), {
     connection: queue.opts.connection,
     prefix: queue.opts.prefix,
     concurrency,
     autorun: true,
+    limiter: ratePerSecond > 0 ? limiterFor(ratePerSecond) : undefined,
   });
   worker.on('failed', (job, err) => {
     if (!job) return;
@@ -66,4 +83,9 @@ export function createWorker(
   });
   worker.on('error', (err) => logger.error({ err }, 'worker error'));
   return worker;
+}
+
+/** BullMQ counts jobs per window; a rate below 1/s becomes one job per longer window. */
+function limiterFor(ratePerSecond: number): { max: number; duration: number } {
+  return ratePerSecond >= 1 ? { max: Math.round(ratePerSecond), duration: 1000 } : { max: 1, duration: Math.round(1000 / ratePerSecond) };
 }

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { z } from 'zod';
 import { retryDelayMs } from './backoff.policy';
-import { EnqueueOptions, JobDefinition, QUEUES } from './job-definition';
+import { EnqueueOptions, JobDefinition, QUEUES, QueueName } from './job-definition';
 import { JobQueue, QueueDepth } from './job-queue';
 import { JobError } from './job.error';
 
@@ -26,14 +26,18 @@ export class InProcessJobQueue extends JobQueue {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly pendingIds = new Set<string>();
   private active = 0;
-  private delayed = 0;
-  private failed = 0;
+  private readonly count = { active: counter(), delayed: counter(), failed: counter() };
+  /** next time a job of a rate-limited queue may start */
+  private readonly nextSlot = new Map<QueueName, number>();
+  private pumpTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private idleWaiters: (() => void)[] = [];
 
   constructor(
     private readonly dispatch: Dispatch,
     private readonly concurrency: number,
+    /** jobs per second per queue; absent or 0 = unlimited */
+    private readonly rateLimits: Partial<Record<QueueName, number>> = {},
   ) {
     super();
   }
@@ -56,9 +60,9 @@ export class InProcessJobQueue extends JobQueue {
     return QUEUES.map((queue) => ({
       queue,
       waiting: this.ready.filter((j) => j.def.queue === queue).length,
-      active: queue === 'default' ? this.active : 0,
-      delayed: queue === 'default' ? this.delayed : 0,
-      failed: queue === 'default' ? this.failed : 0,
+      active: this.count.active.get(queue),
+      delayed: this.count.delayed.get(queue),
+      failed: this.count.failed.get(queue),
     }));
   }
 
@@ -71,6 +75,7 @@ export class InProcessJobQueue extends JobQueue {
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    clearTimeout(this.pumpTimer);
     if (this.active === 0 && this.ready.length === 0) return;
     await Promise.race([new Promise<void>((r) => this.idleWaiters.push(r)), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
     if (this.active > 0) this.logger.warn(`${this.active} jobs still running after ${timeoutMs} ms; exiting anyway`);
@@ -88,24 +93,45 @@ export class InProcessJobQueue extends JobQueue {
   }
 
   private later(job: Pending, delayMs: number): void {
-    this.delayed++;
+    this.count.delayed.add(job.def.queue, 1);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      this.delayed--;
+      this.count.delayed.add(job.def.queue, -1);
       this.push(job);
     }, delayMs);
     this.timers.add(timer);
   }
 
   private pump(): void {
-    while (this.active < this.concurrency && this.ready.length > 0) {
-      const job = this.ready.shift()!;
+    const now = Date.now();
+    let wakeAt = Infinity;
+    for (let i = 0; i < this.ready.length && this.active < this.concurrency; ) {
+      const job = this.ready[i];
+      const rate = this.rateLimits[job.def.queue];
+      if (rate) {
+        const slot = this.nextSlot.get(job.def.queue) ?? 0;
+        if (slot > now) {
+          wakeAt = Math.min(wakeAt, slot);
+          i++;
+          continue;
+        }
+        this.nextSlot.set(job.def.queue, Math.max(slot, now) + 1000 / rate);
+      }
+      this.ready.splice(i, 1);
       this.active++;
+      this.count.active.add(job.def.queue, 1);
       void this.run(job).finally(() => {
         this.active--;
+        this.count.active.add(job.def.queue, -1);
         this.pump();
         if (this.active === 0 && this.ready.length === 0) this.idleWaiters.splice(0).forEach((r) => r());
       });
+    }
+    if (wakeAt < Infinity && !this.pumpTimer && !this.closed) {
+      this.pumpTimer = setTimeout(() => {
+        this.pumpTimer = undefined;
+        this.pump();
+      }, wakeAt - now);
     }
   }
 
@@ -121,9 +147,14 @@ export class InProcessJobQueue extends JobQueue {
         this.later({ ...job, attempt: job.attempt + 1 }, delay);
       } else {
         if (key) this.pendingIds.delete(key);
-        this.failed++;
+        this.count.failed.add(job.def.queue, 1);
         this.logger.error({ err, job: job.def.name, attempts: job.attempt }, 'job failed for good');
       }
     }
   }
+}
+
+function counter() {
+  const m = new Map<string, number>();
+  return { get: (q: string) => m.get(q) ?? 0, add: (q: string, n: number) => m.set(q, (m.get(q) ?? 0) + n) };
 }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { JobError } from './job.error';
 
-export const QUEUES = ['default'] as const;
+/** `delivery` is separate so a global send rate can be enforced on it alone. */
+export const QUEUES = ['default', 'delivery'] as const;
 export type QueueName = (typeof QUEUES)[number];
 
 export interface JobDefinition<S extends z.ZodType = z.ZodType> {

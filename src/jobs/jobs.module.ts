@@ -4,7 +4,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { Queue, Worker } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { BullmqJobQueue, createWorker } from './bullmq.runner';
-import { QUEUES } from './job-definition';
+import { QUEUES, QueueName } from './job-definition';
 import { JobQueue } from './job-queue';
 import { JobRegistry } from './job-registry.service';
 import { InProcessJobQueue } from './in-process.runner';
@@ -24,7 +24,7 @@ class JobConsumers implements OnApplicationBootstrap, OnApplicationShutdown {
   onApplicationBootstrap(): void {
     if (!(this.queue instanceof BullmqJobQueue) || this.config.role === 'api') return;
     this.workers = [...this.queue.queues.values()].map((q) =>
-      createWorker(q, (name, payload) => this.registry.dispatch(name, payload), this.config.jobConcurrency, this.logger),
+      createWorker(q, (name, payload) => this.registry.dispatch(name, payload), this.config.jobConcurrency, this.logger, rateLimits(this.config)[q.name as QueueName]),
     );
     this.logger.log(`consuming ${this.workers.length} BullMQ queue(s) with concurrency ${this.config.jobConcurrency}`);
   }
@@ -34,6 +34,10 @@ class JobConsumers implements OnApplicationBootstrap, OnApplicationShutdown {
     // Worker.close() waits for the jobs in flight before it resolves
     await Promise.all(this.workers.map((w) => w.close()));
   }
+}
+
+function rateLimits(config: AppConfig): Partial<Record<QueueName, number>> {
+  return { delivery: config.mail.rateLimit };
 }
 
 @Global()
@@ -50,7 +54,7 @@ export class JobsModule {
           {
             provide: JobQueue,
             inject: [JobRegistry],
-            useFactory: (registry: JobRegistry) => new InProcessJobQueue((n, p) => registry.dispatch(n, p), config.jobConcurrency),
+            useFactory: (registry: JobRegistry) => new InProcessJobQueue((n, p) => registry.dispatch(n, p), config.jobConcurrency, rateLimits(config)),
           },
         ],
         exports: [JobQueue],

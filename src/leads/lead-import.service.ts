@@ -40,20 +40,31 @@ export function importFormat(contentType: string | undefined): ImportFormat {
 export class LeadImportService {
   constructor(private readonly leads: LeadsRepository) {}
 
-  /** `body` is a stream for CSV and NDJSON, and the parsed value for JSON. */
+  /**
+   * `body` is a stream for CSV and NDJSON, and the parsed value for JSON. A database failure
+   * fails the request: the batches before it are stored, and importing the file again is safe.
+   */
   async import(body: unknown, format: ImportFormat): Promise<ImportReport> {
     const report: ImportReport = { total: 0, created: 0, updated: 0, unchanged: 0, rejected: 0, errors: [], errorsTruncated: false };
     const batch = new Map<string, UpsertLeadInput>();
     let batchRows = 0;
+    // Validation is CPU here and the upsert mostly waits on Postgres, so one batch is written
+    // while the next is parsed; never more than one, so writes land in file order.
+    let writing: Promise<void> = Promise.resolve();
 
     const flush = async () => {
+      await writing;
       if (batch.size === 0) return;
-      const outcome = await this.leads.upsertMany([...batch.values()]);
-      report.created += outcome.created;
-      report.updated += outcome.updated;
-      report.unchanged += batchRows - outcome.created - outcome.updated;
+      const leads = [...batch.values()];
+      const rows = batchRows;
       batch.clear();
       batchRows = 0;
+      writing = this.leads.upsertMany(leads).then((outcome) => {
+        report.created += outcome.created;
+        report.updated += outcome.updated;
+        report.unchanged += rows - outcome.created - outcome.updated;
+      });
+      writing.catch(() => undefined); // observed by the next flush
     };
     const fail = (errors: RowError[]) => {
       report.rejected++;
@@ -67,6 +78,7 @@ export class LeadImportService {
       for await (const { row, input } of rows(body, format)) {
         report.total++;
         if (report.total > IMPORT_MAX_ROWS) {
+          report.total--;
           throw new LeadError('import_too_large', `An import takes at most ${IMPORT_MAX_ROWS} rows; split the file`);
         }
         if (input instanceof Error) {
@@ -87,15 +99,15 @@ export class LeadImportService {
       }
     } catch (e) {
       if (e instanceof LeadError && e.code === 'import_too_large') {
-        report.total--;
         await flush();
+        await writing;
         throw new LeadError(e.code, `${e.message} (the first ${report.created + report.updated + report.unchanged} valid rows were imported)`);
       }
       if (e instanceof LeadError && report.total === 0) throw e;
-      const message = (e as Error).message ?? String(e);
-      fail([{ row: report.total + 1, field: '(file)', message: `stopped reading: ${message}` }]);
+      fail([{ row: report.total + 1, field: '(file)', message: `stopped reading: ${(e as Error).message ?? String(e)}` }]);
     }
     await flush();
+    await writing;
     return report;
   }
 }
@@ -119,8 +131,12 @@ async function* rows(body: unknown, format: ImportFormat): AsyncGenerator<Row> {
 }
 
 async function* csvRows(body: Readable): AsyncGenerator<Row> {
-  const parser = body.pipe(parseCsv({ bom: true, skip_empty_lines: true, relax_column_count: true, relax_quotes: false }));
+  // A malformed record (say, an unclosed quote) is skipped and reported, not fatal: the rows
+  // around it still land.
+  const parser = body.pipe(parseCsv({ bom: true, skip_empty_lines: true, relax_column_count: true, skip_records_with_error: true }));
   body.on('error', (e) => parser.destroy(e));
+  const skipped: Error[] = [];
+  parser.on('skip', (e: Error) => skipped.push(e));
   let header: string[] | undefined;
   let row = 0;
   for await (const record of parser as AsyncIterable<string[]>) {
@@ -131,6 +147,7 @@ async function* csvRows(body: Readable): AsyncGenerator<Row> {
       }
       continue;
     }
+    while (skipped.length) yield { row: ++row, input: new Error(`is not valid CSV: ${skipped.shift()!.message}`) };
     row++;
     if (record.length !== header.length) {
       yield { row, input: new Error(`has ${record.length} fields, the header has ${header.length}`) };
@@ -140,6 +157,7 @@ async function* csvRows(body: Readable): AsyncGenerator<Row> {
     header.forEach((h, i) => (obj[h] = record[i]));
     yield { row, input: csvRecordToInput(obj) };
   }
+  while (skipped.length) yield { row: ++row, input: new Error(`is not valid CSV: ${skipped.shift()!.message}`) };
 }
 
 async function* ndjsonRows(body: Readable): AsyncGenerator<Row> {

@@ -49,11 +49,40 @@ export class Lead {
   @Column('boolean', { nullable: true })
   consent!: boolean | null;
 
+  /** total score; `scores` holds every dimension (total, product:…) */
+  @Column('numeric', { precision: 12, scale: 2, transformer: { to: (v: number) => v, from: (v: string) => Number(v) } })
+  score!: number;
+
+  @Column('jsonb')
+  scores!: Record<string, number>;
+
+  @Column('text', { nullable: true })
+  grade!: string | null;
+
+  @Column('text', { nullable: true })
+  persona!: string | null;
+
+  @Column('text')
+  stage!: string;
+
+  @Column('text')
+  temperature!: string;
+
+  @Column('timestamptz', { name: 'temperature_since' })
+  temperatureSince!: Date;
+
+  @Column('timestamptz', { name: 'last_activity_at', nullable: true })
+  lastActivityAt!: Date | null;
+
   @Column('timestamptz', { name: 'created_at' })
   createdAt!: Date;
 
   @Column('timestamptz', { name: 'updated_at' })
   updatedAt!: Date;
+
+  /** set by the one-click unsubscribe; marketing mail stops at once */
+  @Column('timestamptz', { name: 'unsubscribed_at', nullable: true })
+  unsubscribedAt!: Date | null;
 
   @Column('timestamptz', { name: 'erased_at', nullable: true })
   erasedAt!: Date | null;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { uuidv7 } from '../common/ids';
+import { GRADES } from '../grading/grade.rules';
 import { TransactionService } from '../database/transaction.service';
 import { Lead } from './lead.entity';
 import { ListLeadsQuery, PatchLeadInput, UpsertLeadInput } from './lead.schemas';
@@ -39,7 +40,8 @@ const UPSERT_SQL = `
   ON CONFLICT (email) DO UPDATE SET
     ${cols.map((c) => `${c} = COALESCE(EXCLUDED.${c}, l.${c})`).join(',\n    ')},
     attributes = l.attributes || EXCLUDED.attributes,
-    updated_at = now()
+    updated_at = now(),
+    needs_evaluation = true
   WHERE l.erased_at IS NULL AND (${cols.map((c) => `l.${c}`).join(', ')}, l.attributes)
     IS DISTINCT FROM (${cols.map((c) => `COALESCE(EXCLUDED.${c}, l.${c})`).join(', ')}, l.attributes || EXCLUDED.attributes)
   RETURNING l.id, l.email, (xmax = 0) AS created`;
@@ -78,6 +80,13 @@ export class LeadsRepository {
     if (query.source) qb.andWhere('l.source = :source', { source: query.source });
     if (query.createdAfter) qb.andWhere('l.created_at > :createdAfter', { createdAfter: new Date(query.createdAfter) });
     if (query.cursor) qb.andWhere('l.id < :cursor', { cursor: query.cursor });
+    if (query.stage) qb.andWhere('l.stage = :stage', { stage: query.stage });
+    if (query.temperature) qb.andWhere('l.temperature = :temperature', { temperature: query.temperature });
+    if (query.grade) qb.andWhere('l.grade = :grade', { grade: query.grade });
+    if (query.minGrade) qb.andWhere('l.grade = ANY(:grades)', { grades: GRADES.slice(GRADES.indexOf(query.minGrade)) });
+    if (query.persona) qb.andWhere('l.persona = :persona', { persona: query.persona });
+    if (query.minScore !== undefined) qb.andWhere('l.score >= :minScore', { minScore: query.minScore });
+    if (query.maxScore !== undefined) qb.andWhere('l.score <= :maxScore', { maxScore: query.maxScore });
     if (query.q) {
       const like = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       qb.andWhere(
@@ -101,10 +110,26 @@ export class LeadsRepository {
     // JSON merge-patch: keys set to null are removed
     if (patch.attributes !== undefined) add('attributes = jsonb_strip_nulls(attributes || ?::jsonb)', JSON.stringify(patch.attributes));
     const rows = await this.tx.manager.query<[{ id: string }[], number]>(
-      `UPDATE leads SET ${[...sets, 'updated_at = now()'].join(', ')} WHERE id = $1 AND erased_at IS NULL RETURNING id`,
+      `UPDATE leads SET ${[...sets, 'updated_at = now()', 'needs_evaluation = true'].join(', ')} WHERE id = $1 AND erased_at IS NULL RETURNING id`,
       params,
     );
     return rows[1] === 0 ? null : this.findById(id);
+  }
+
+  /** Includes erased leads: delivery must know a lead was erased to suppress its sends. */
+  findAnyById(id: string): Promise<Lead | null> {
+    return this.repo.findOneBy({ id });
+  }
+
+  /** Sets unsubscribed_at once; returns the address and whether it was already unsubscribed. */
+  async markUnsubscribed(id: string): Promise<{ email: string; already: boolean } | undefined> {
+    const [rows] = await this.tx.manager.query<[{ email: string; already: boolean }[], number]>(
+      `WITH before AS (SELECT id, unsubscribed_at IS NOT NULL AS already FROM leads WHERE id = $1 AND erased_at IS NULL FOR UPDATE)
+       UPDATE leads l SET unsubscribed_at = COALESCE(l.unsubscribed_at, now()), updated_at = now()
+       FROM before WHERE l.id = before.id RETURNING l.email, before.already`,
+      [id],
+    );
+    return rows[0] ? { email: rows[0].email, already: rows[0].already } : undefined;
   }
 
   async lockForErase(id: string): Promise<{ id: string; email: string } | undefined> {
@@ -124,6 +149,8 @@ export class LeadsRepository {
        WHERE id = $1 RETURNING erased_at`,
       [id],
     );
+    // network details of past opens and clicks identify a person too
+    await this.tx.manager.query(`UPDATE activities SET ip = NULL, user_agent = NULL WHERE lead_id = $1`, [id]);
     return rows[0][0].erased_at;
   }
 }

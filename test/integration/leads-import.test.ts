@@ -94,3 +94,21 @@ describe('lead import', () => {
     expect(obj.body.error.code).toBe('import_malformed');
   });
 });
+
+describe('lead import of a file with broken CSV', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await bootTestApp({ redis: false });
+  });
+  afterAll(() => t.close());
+
+  it('keeps the rows around a malformed record and reports it', async () => {
+    const body = 'email,first_name\nok1@csv.test,A\nbad@csv.test,"unclosed\nok2@csv.test,B\n';
+    const res = await t.http.post('/v1/leads/import').set(t.auth).set('content-type', 'text/csv').send(body);
+    expect(res.status).toBe(200);
+    expect(res.body.created).toBeGreaterThanOrEqual(1);
+    expect(res.body.rejected).toBeGreaterThanOrEqual(1);
+    const ok1 = await t.http.get('/v1/leads').query({ email: 'ok1@csv.test' }).set(t.auth);
+    expect(ok1.body.data).toHaveLength(1);
+  });
+});

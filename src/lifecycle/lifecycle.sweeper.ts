@@ -1,0 +1,67 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Interval } from '@nestjs/schedule';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { JobQueue } from '../jobs/job-queue';
+import { LeadEvaluator } from './lead-evaluator.service';
+import { LeadStateRepository } from './lead-state.repository';
+import { EVALUATE_LEAD } from './lifecycle.jobs';
+
+const DECAY_EVERY_MS = 24 * 3600_000;
+
+/**
+ * Postgres holds the work: activities not yet evaluated and leads whose profile changed. This
+ * finds what no job is carrying (an enqueue that coalesced into a job already running, Redis
+ * wiped, an import of many leads) and enqueues it; and it runs the score decay in batches.
+ */
+@Injectable()
+export class LifecycleSweeper {
+  private readonly logger = new Logger('LifecycleSweeper');
+  private busy = { evaluate: false, decay: false };
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly state: LeadStateRepository,
+    private readonly evaluator: LeadEvaluator,
+    private readonly jobs: JobQueue,
+  ) {}
+
+  private get enabled(): boolean {
+    return !(this.config.role === 'api' && this.jobs.mode === 'bullmq');
+  }
+
+  @Interval(2000)
+  async sweepPending(): Promise<number> {
+    if (!this.enabled || this.busy.evaluate) return 0;
+    this.busy.evaluate = true;
+    try {
+      const ids = await this.state.pendingLeadIds(2000, 1500);
+      await this.jobs.enqueueMany(EVALUATE_LEAD, ids.map((leadId) => ({ payload: { leadId }, opts: { jobId: leadId } })));
+      return ids.length;
+    } catch (e) {
+      this.logger.warn({ err: e }, 'could not sweep pending evaluations');
+      return 0;
+    } finally {
+      this.busy.evaluate = false;
+    }
+  }
+
+  @Interval(60_000)
+  async decay(): Promise<number> {
+    if (!this.enabled || this.busy.decay) return 0;
+    this.busy.decay = true;
+    let total = 0;
+    try {
+      for (;;) {
+        const n = await this.evaluator.decayBatch(500, DECAY_EVERY_MS);
+        if (n === 0) break;
+        total += n;
+      }
+      if (total) this.logger.log(`decayed ${total} leads`);
+    } catch (e) {
+      this.logger.warn({ err: e }, 'decay pass failed; the next one continues');
+    } finally {
+      this.busy.decay = false;
+    }
+    return total;
+  }
+}

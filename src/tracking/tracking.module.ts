@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { ActivitiesModule } from '../activities/activities.module';
+import { DeliveryModule } from '../delivery/delivery.module';
+import { LeadsModule } from '../leads/leads.module';
+import { SendLookup } from './send-lookup.service';
+import { TrackingController } from './tracking.controller';
+import { TrackingService } from './tracking.service';
+import { UnsubscribeService } from './unsubscribe.service';
+
+@Module({
+  imports: [ActivitiesModule, DeliveryModule, LeadsModule],
+  controllers: [TrackingController],
+  providers: [TrackingService, UnsubscribeService, SendLookup],
+  exports: [TrackingService],
+})
+export class TrackingModule {}

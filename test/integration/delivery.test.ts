@@ -1,0 +1,173 @@
+import { ParsedMail } from 'mailparser';
+import { Client } from 'pg';
+import { TestApp, bootTestApp } from '../support/test-app';
+import { SmtpSink, until } from '../support/smtp-sink';
+
+const PUBLIC_URL = 'http://kindling.test';
+
+/** The header as written on the wire (mailparser turns List-* headers into objects). */
+const header = (mail: ParsedMail, name: string): string =>
+  mail.headerLines.find((h) => h.key === name)?.line.replace(/^[^:]+:\s*/, '').replace(/\r?\n\s+/g, ' ') ?? '';
+
+describe.each([
+  ['Postgres + Redis', true],
+  ['Postgres + in-process jobs', false],
+])('email delivery on %s', (_name, redis) => {
+  let t: TestApp;
+  let sink: SmtpSink;
+  let db: Client;
+  let template: string;
+  let n = 0;
+
+  beforeAll(async () => {
+    sink = await new SmtpSink().start();
+    t = await bootTestApp({
+      redis,
+      env: { SMTP_URL: sink.url, PUBLIC_URL, MAIL_FROM: 'Kindling Demo <news@kindling.test>', DELIVERY_RETRY_BASE_MS: '100' },
+    });
+    db = new Client({ connectionString: t.databaseUrl });
+    await db.connect();
+    const list = await t.http.get('/v1/templates').set(t.auth);
+    template = list.body.data.find((x: { kind: string | null }) => x.kind && x.kind !== 'notification').name;
+  });
+  afterAll(async () => {
+    await db.end();
+    await t.close();
+    await sink.stop();
+  });
+
+  const newLead = async (extra: Record<string, unknown> = {}) => {
+    n++;
+    const res = await t.http.post('/v1/leads').set(t.auth).send({ email: `lead${n}@inbox.test`, firstName: `Tessa${n}`, company: 'Acme', ...extra });
+    return res.body.lead as { id: string; email: string; firstName: string };
+  };
+  const send = (leadId: string, key: string) => t.http.post('/v1/sends').set(t.auth).send({ leadId, template, idempotencyKey: key });
+  const status = (id: string) => t.http.get(`/v1/sends/${id}`).set(t.auth).then((r) => r.body as { status: string; messageId: string; attempts: number; lastError: string | null });
+
+  it('sends a personalised, tracked message with one-click unsubscribe headers and a stable Message-ID', async () => {
+    const lead = await newLead();
+    const res = await send(lead.id, `first-${lead.id}`);
+    expect(res.status).toBe(202);
+    const id = res.body.send.id;
+    await until(async () => (await status(id)).status === 'sent', 15_000, 'send to be sent');
+    const [mail] = sink.to(lead.email);
+    expect(mail).toBeDefined();
+    expect(mail.messageId).toBe(res.body.send.messageId);
+    expect(String(mail.html)).toContain(lead.firstName);
+    const listUnsub = header(mail, 'list-unsubscribe');
+    expect(listUnsub).toMatch(new RegExp(`^<${PUBLIC_URL}/u/[A-Za-z0-9_-]{48}>, <mailto:unsubscribe@kindling\\.test\\?subject=unsubscribe%20[A-Za-z0-9_-]{48}>$`));
+    expect(header(mail, 'list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
+    expect(String(mail.html)).toMatch(new RegExp(`<img src="${PUBLIC_URL}/t/o/[A-Za-z0-9_-]{48}"`));
+    const hrefs = [...String(mail.html).matchAll(/href="([^"]+)"/g)].map((m) => m[1]).filter((h) => h.startsWith('http'));
+    expect(hrefs.length).toBeGreaterThan(0);
+    for (const h of hrefs) expect(h.startsWith(`${PUBLIC_URL}/t/c/`) || h.startsWith(`${PUBLIC_URL}/u/`)).toBe(true);
+    expect(mail.text).toBeTruthy();
+  });
+
+  it('redirects a tracked click to the stored URL and records it; a tampered token gets 404 and no redirect', async () => {
+    const lead = await newLead();
+    const { body } = await send(lead.id, `click-${lead.id}`);
+    await until(async () => (await status(body.send.id)).status === 'sent');
+    const html = String(sink.to(lead.email)[0].html);
+    const click = [...html.matchAll(/href="(http:\/\/kindling\.test\/t\/c\/[^"]+)"/g)][0][1];
+    const { rows } = await db.query('SELECT links FROM email_sends WHERE id = $1', [body.send.id]);
+    const res = await t.http.get(click.slice(PUBLIC_URL.length)).set('user-agent', 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0');
+    expect(res.status).toBe(302);
+    expect(res.headers.location).toBe(rows[0].links[0]);
+
+    const token = click.slice(click.lastIndexOf('/') + 1);
+    for (const bad of [token.slice(0, -1), `${token.slice(0, -2)}${token.endsWith('AA') ? 'BB' : 'AA'}`, 'x'.repeat(48)]) {
+      const r = await t.http.get(`/t/c/${bad}`);
+      expect(r.status).toBe(404);
+      expect(r.headers.location).toBeUndefined();
+    }
+    const acts = await db.query(`SELECT type, lead_id, classification, link_index FROM activities WHERE send_id = $1`, [body.send.id]);
+    expect(acts.rows).toEqual([{ type: 'email.clicked', lead_id: lead.id, classification: expect.any(String), link_index: 0 }]);
+  });
+
+  it('answers the open pixel as an uncached GIF and stores the open with its class', async () => {
+    const lead = await newLead();
+    const { body } = await send(lead.id, `open-${lead.id}`);
+    await until(async () => (await status(body.send.id)).status === 'sent');
+    const pixel = /<img src="http:\/\/kindling\.test(\/t\/o\/[^"]+)"/.exec(String(sink.to(lead.email)[0].html))![1];
+    const human = await t.http.get(pixel).set('user-agent', 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Thunderbird/128.0');
+    expect(human.status).toBe(200);
+    expect(human.headers['content-type']).toBe('image/gif');
+    expect(human.headers['cache-control']).toContain('no-store');
+    await t.http.get(pixel).set('user-agent', 'Mozilla/5.0 (via ggpht.com GoogleImageProxy)');
+    const acts = await db.query(`SELECT classification FROM activities WHERE send_id = $1 AND type = 'email.opened' ORDER BY id`, [body.send.id]);
+    expect(acts.rows.map((r) => r.classification)).toEqual(['human', 'gmail-proxy']);
+  });
+
+  it('sends one email for two requests with the same idempotency key', async () => {
+    const lead = await newLead();
+    const [a, b] = await Promise.all([send(lead.id, `dup-${lead.id}`), send(lead.id, `dup-${lead.id}`)]);
+    expect(a.body.send.id).toBe(b.body.send.id);
+    expect([a.body.created, b.body.created].sort()).toEqual([false, true]);
+    await until(async () => (await status(a.body.send.id)).status === 'sent');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sink.to(lead.email)).toHaveLength(1);
+  });
+
+  it('retries after 421 and 451 with backoff, then delivers', async () => {
+    const lead = await newLead();
+    sink.script.push(421, 451);
+    const { body } = await send(lead.id, `retry-${lead.id}`);
+    const final = await until(async () => {
+      const s = await status(body.send.id);
+      return s.status === 'sent' ? s : undefined;
+    });
+    // nodemailer's pool may itself retry a 421 on a fresh connection; either way both refusals were met
+    expect(final.attempts).toBeGreaterThanOrEqual(2);
+    expect(sink.script).toEqual([]);
+    expect(sink.to(lead.email)).toHaveLength(1);
+  });
+
+  it('bounces on 550, suppresses the address and sends nothing more to it', async () => {
+    const lead = await newLead();
+    sink.perRecipient.set(lead.email, 550);
+    const first = await send(lead.id, `bounce-${lead.id}`);
+    const s = await until(async () => {
+      const x = await status(first.body.send.id);
+      return x.status === 'bounced' ? x : undefined;
+    });
+    expect(s.lastError).toMatch(/550/);
+    sink.perRecipient.delete(lead.email);
+    const second = await send(lead.id, `after-bounce-${lead.id}`);
+    await until(async () => (await status(second.body.send.id)).status === 'suppressed');
+    expect(sink.to(lead.email)).toHaveLength(0);
+  });
+
+  it('unsubscribes with one POST (RFC 8058) and stops the next send', async () => {
+    const lead = await newLead();
+    const { body } = await send(lead.id, `unsub-${lead.id}`);
+    await until(async () => (await status(body.send.id)).status === 'sent');
+    const url = /^<([^>]+)>/.exec(header(sink.to(lead.email)[0], 'list-unsubscribe'))![1];
+    const page = await t.http.get(url.slice(PUBLIC_URL.length));
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('<form method="post">');
+    const post = await t.http.post(url.slice(PUBLIC_URL.length)).type('form').send('List-Unsubscribe=One-Click');
+    expect(post.status).toBe(200);
+    expect(post.text).toContain('You are unsubscribed');
+    expect((await t.http.get(`/v1/leads/${lead.id}`).set(t.auth)).body.unsubscribedAt).not.toBeNull();
+    const next = await send(lead.id, `after-unsub-${lead.id}`);
+    await until(async () => (await status(next.body.send.id)).status === 'suppressed');
+    expect(sink.to(lead.email)).toHaveLength(1);
+  });
+
+  it('takes bounce and complaint notices by webhook (generic and SES via SNS)', async () => {
+    const a = await newLead();
+    const b = await newLead();
+    const generic = await t.http.post('/v1/webhooks/bounces').set(t.auth).send({ type: 'bounce', email: a.email, reason: 'user unknown' });
+    expect(generic.body).toEqual({ received: 1, suppressed: 1 });
+    const sns = { Type: 'Notification', Message: JSON.stringify({ notificationType: 'Complaint', complaint: { complainedRecipients: [{ emailAddress: b.email }] } }) };
+    const res = await t.http.post('/v1/webhooks/bounces').set(t.auth).set('content-type', 'text/plain; charset=UTF-8').send(JSON.stringify(sns));
+    expect(res.body).toEqual({ received: 1, suppressed: 1 });
+    expect((await t.http.get(`/v1/leads/${b.id}`).set(t.auth)).body.unsubscribedAt).not.toBeNull();
+    const bad = await t.http.post('/v1/webhooks/bounces').set(t.auth).send({ type: 'bounce', email: 'nope' });
+    expect(bad.status).toBe(400);
+    expect((await t.http.post('/v1/webhooks/bounces').send({ type: 'bounce', email: a.email })).status).toBe(401);
+    const s = await send(a.id, `after-webhook-${a.id}`);
+    await until(async () => (await status(s.body.send.id)).status === 'suppressed');
+  });
+});
