@@ -7,6 +7,10 @@ import { CliModule } from './cli/cli.module';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { migrate, openDataSource } from './database/data-source';
 import { startEmbeddedPostgres } from './database/embedded-postgres';
+import { formatSimulation } from './scoring/simulation.format';
+import { ScoringError } from './scoring/scoring.error';
+import { SimulationService } from './scoring/simulation.service';
+import { readFileSync } from 'node:fs';
 import { loadTemplateCatalog } from './email/template-catalog';
 import { TemplateCompiler } from './email/template-compiler';
 import { formatProblem } from './email/template-source.rules';
@@ -19,6 +23,9 @@ const HELP = `Kindling admin commands (npm run cli -- <command>)
   apikey list                     list keys (prefix, name, created, last used, revoked)
   apikey revoke <prefix|name>     revoke a key at once
   templates check                 validate every template in TEMPLATES_DIR (file:line errors)
+  scoring simulate [--scoring <file>] [--grading <file>] [--json]
+                                  what-if: replay the stored history under candidate models
+                                  and report who would move; nothing is written
   help                            this text
 
 Works on DATABASE_URL, or on the embedded database in DATA_DIR, whether the engine runs or not.
@@ -53,6 +60,23 @@ const offlineCommands: Record<string, (ctx: { config: AppConfig; args: string[] 
 };
 
 const commands: Record<string, Command> = {
+  async scoring({ config, databaseUrl, args, flags }) {
+    if (args[0] !== 'simulate') return fail(`unknown scoring command "${args[0] ?? ''}"\n\n${HELP}`);
+    const files = { scoring: typeof flags.scoring === 'string' ? flags.scoring : args[1], grading: typeof flags.grading === 'string' ? flags.grading : undefined };
+    const candidate = { scoring: files.scoring && readFileSync(files.scoring, 'utf8'), grading: files.grading && readFileSync(files.grading, 'utf8') };
+    if (candidate.scoring === undefined && candidate.grading === undefined) return fail('scoring simulate needs --scoring <file> and/or --grading <file>');
+    return withApp(config, databaseUrl, async (app) => {
+      try {
+        const report = await app.get(SimulationService).simulate(candidate, { files });
+        out(flags.json ? JSON.stringify(report, null, 2) : formatSimulation(report));
+        return 0;
+      } catch (e) {
+        if (e instanceof ScoringError) return fail(e.message);
+        throw e;
+      }
+    });
+  },
+
   async migrate({ config, databaseUrl, args }) {
     const ds = await openDataSource(databaseUrl, 1);
     try {

@@ -5,17 +5,8 @@ import { createTransport, Transporter } from 'nodemailer';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { OutgoingMail } from './message-composer';
 
-export interface OutboxSummary {
-  id: string;
-  to: string;
-  from: string;
-  subject: string;
-  date: string;
-  html: string;
-  text: string;
-  headers: Record<string, string>;
-  messageId: string;
-}
+/** The outbox's sidecar: the message as sent, plus where and when. */
+export type OutboxSummary = OutgoingMail & { id: string; date: string };
 
 export interface TransportResult {
   response: string;

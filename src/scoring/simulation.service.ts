@@ -40,11 +40,15 @@ export class SimulationService {
     private readonly history: SimulationRepository,
   ) {}
 
-  async simulate(candidate: { scoring?: string; grading?: string }, opts: { sample?: number; now?: Date } = {}): Promise<SimulationReport> {
+  /** `files` names the candidates in problems (file:line); an API upload has no file name. */
+  async simulate(
+    candidate: { scoring?: string; grading?: string },
+    opts: { sample?: number; now?: Date; files?: { scoring?: string; grading?: string } } = {},
+  ): Promise<SimulationReport> {
     const current: Models = { scoring: this.models.scoring, grading: this.models.grading };
     const next: Models = {
-      scoring: candidate.scoring !== undefined ? this.models.parse('scoring', candidate.scoring, 'candidate scoring.yaml') : current.scoring,
-      grading: candidate.grading !== undefined ? this.models.parse('grading', candidate.grading, 'candidate grading.yaml') : current.grading,
+      scoring: candidate.scoring !== undefined ? this.models.parse('scoring', candidate.scoring, opts.files?.scoring ?? 'candidate scoring.yaml') : current.scoring,
+      grading: candidate.grading !== undefined ? this.models.parse('grading', candidate.grading, opts.files?.grading ?? 'candidate grading.yaml') : current.grading,
     };
     const sample = opts.sample ?? 20;
     const now = opts.now ?? new Date();
