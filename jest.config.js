@@ -13,7 +13,8 @@ module.exports = {
       displayName: 'integration',
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
-      testTimeout: 60_000,
     },
   ],
+  // a global option (Jest ignores it inside a project): integration tests boot real servers
+  testTimeout: 60_000,
 };

@@ -16,6 +16,7 @@ import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { ScoringAdminModule } from './scoring/scoring-admin.module';
 import { TrackingModule } from './tracking/tracking.module';
+import { WorkflowsModule } from './workflows/workflows.module';
 
 /** Paths too hot or too dull to log each request of. */
 const QUIET_PATHS = /^\/(t\/|health|metrics|docs)/;
@@ -47,6 +48,7 @@ export class AppModule {
         ActivitiesModule,
         LifecycleModule,
         ScoringAdminModule,
+        WorkflowsModule,
         ...extra,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],

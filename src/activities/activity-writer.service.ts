@@ -4,12 +4,7 @@ import { EVALUATE_LEAD } from '../lifecycle/lifecycle.jobs';
 import { ActivitiesRepository, NewActivity } from './activities.repository';
 
 const MAX_BATCH = 1000;
-/**
- * INSERTs in flight at once. Hits arriving meanwhile wait for the next one, so a statement
- * carries more rows the busier the server is (fewer statements and WAL flushes per hit), while
- * a quiet server writes each hit at once instead of after a fixed wait.
- */
-const MAX_IN_FLIGHT = 2;
+const MAX_WAIT_MS = 4;
 
 interface Pending {
   row: NewActivity;
@@ -26,7 +21,7 @@ interface Pending {
 export class ActivityWriter implements OnApplicationShutdown {
   private readonly logger = new Logger('ActivityWriter');
   private buffer: Pending[] = [];
-  private scheduled = false;
+  private timer: NodeJS.Timeout | undefined;
   private inFlight = new Set<Promise<void>>();
 
   constructor(
@@ -37,15 +32,14 @@ export class ActivityWriter implements OnApplicationShutdown {
   record(row: NewActivity): Promise<void> {
     return new Promise((resolve, reject) => {
       this.buffer.push({ row, resolve, reject });
-      this.schedule();
+      if (this.buffer.length >= MAX_BATCH) this.flush();
+      else this.timer ??= setTimeout(() => this.flush(), MAX_WAIT_MS);
     });
   }
 
   async onApplicationShutdown(): Promise<void> {
-    while (this.buffer.length || this.inFlight.size) {
-      this.flush(Infinity);
-      await Promise.allSettled([...this.inFlight]);
-    }
+    this.flush();
+    await Promise.allSettled([...this.inFlight]);
   }
 
   /** After the answers went out: score the hits. A lost enqueue is found by the lifecycle sweeper. */
@@ -57,19 +51,12 @@ export class ActivityWriter implements OnApplicationShutdown {
       .catch((e: unknown) => this.logger.warn({ err: e }, 'could not enqueue evaluations; the sweeper will'));
   }
 
-  /** Hits parsed in the same event-loop turn share a statement: the flush waits for setImmediate. */
-  private schedule(): void {
-    if (this.scheduled || this.buffer.length === 0 || this.inFlight.size >= MAX_IN_FLIGHT) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.flush(MAX_IN_FLIGHT);
-    });
-  }
-
-  private flush(maxInFlight: number): void {
-    if (this.buffer.length === 0 || this.inFlight.size >= maxInFlight) return;
-    const batch = this.buffer.splice(0, MAX_BATCH);
+  private flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.buffer.length === 0) return;
+    const batch = this.buffer;
+    this.buffer = [];
     const done = this.repo
       .insertMany(batch.map((p) => p.row))
       .then(
@@ -79,11 +66,7 @@ export class ActivityWriter implements OnApplicationShutdown {
           batch.forEach((p) => p.reject(e));
         },
       )
-      .finally(() => {
-        this.inFlight.delete(done);
-        this.schedule();
-      });
+      .finally(() => this.inFlight.delete(done));
     this.inFlight.add(done);
-    this.schedule();
   }
 }

@@ -36,11 +36,14 @@ export class EventsRepository {
     );
   }
 
-  /** Known (not erased) lead ids among `ids`. */
-  async existingLeadIds(ids: string[]): Promise<Set<string>> {
-    if (!ids.length) return new Set();
-    const rows = await this.tx.manager.query<{ id: string }[]>(`SELECT id FROM leads WHERE id = ANY($1::uuid[]) AND erased_at IS NULL`, [ids]);
-    return new Set(rows.map((r) => r.id));
+  /** Known (not erased) leads with one of `ids` or one of `emails`, in one round trip. */
+  async findLeads(ids: string[], emails: string[]): Promise<{ ids: Set<string>; byEmail: Map<string, string> }> {
+    if (!ids.length && !emails.length) return { ids: new Set(), byEmail: new Map() };
+    const rows = await this.tx.manager.query<{ id: string; email: string }[]>(
+      `SELECT id, email FROM leads WHERE (id = ANY($1::uuid[]) OR email = ANY($2::text[])) AND erased_at IS NULL`,
+      [ids, emails],
+    );
+    return { ids: new Set(rows.map((r) => r.id)), byEmail: new Map(rows.map((r) => [r.email, r.id])) };
   }
 
   async leadIdsByEmail(emails: string[]): Promise<Map<string, string>> {

@@ -74,9 +74,17 @@ export class EventsService {
       profiles.set(e.email, { ...prev, ...e.lead, email: e.email, attributes: { ...prev?.attributes, ...e.lead?.attributes } });
     }
     for (const p of profiles.values()) if (p.attributes && Object.keys(p.attributes).length === 0) delete p.attributes;
-    if (profiles.size) await this.leads.upsertMany([...profiles.values()]);
-    const byEmail = await this.events.leadIdsByEmail([...profiles.keys()]);
-    const known = await this.events.existingLeadIds([...new Set(events.flatMap((e) => (e.leadId ? [e.leadId] : [])))]);
+    // Lead ids and emails are looked up together. Only new emails and profile changes are then
+    // upserted: an upsert locks every row it meets, even when nothing changes, and would hold
+    // known leads locked for the rest of the batch. Rows are upserted in email order so
+    // concurrent batches lock shared leads in the same order and cannot deadlock.
+    const leadIds = [...new Set(events.flatMap((e) => (e.leadId ? [e.leadId] : [])))];
+    const { ids: known, byEmail } = await this.events.findLeads(leadIds, [...profiles.keys()]);
+    const upserts = [...profiles.values()].filter((p) => !byEmail.has(p.email) || hasProfileFields(p)).sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
+    if (upserts.length) {
+      await this.leads.upsertMany(upserts);
+      for (const [email, id] of await this.events.leadIdsByEmail(upserts.map((p) => p.email))) byEmail.set(email, id);
+    }
 
     // a visitor seen together with a lead identity is that lead from now on, history included
     const visitorLead = new Map<string, string>();
@@ -94,4 +102,9 @@ export class EventsService {
       return visitorLead.get(e.visitorId!) ?? null;
     };
   }
+}
+
+/** Whether an upsert could change the lead: anything besides the email was sent. */
+function hasProfileFields(p: UpsertLeadInput): boolean {
+  return Object.entries(p).some(([k, v]) => k !== 'email' && v !== undefined);
 }

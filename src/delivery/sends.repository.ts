@@ -40,6 +40,9 @@ export interface NewSend {
   context?: Record<string, unknown>;
   status?: SendStatus;
   lastError?: string;
+  priority?: number;
+  /** when the caller's clock says it was queued (workflows run on the engine clock) */
+  queuedAt?: Date;
 }
 
 export interface TrackingInfo {
@@ -53,21 +56,29 @@ export interface TrackingInfo {
 export class SendsRepository {
   constructor(private readonly tx: TransactionService) {}
 
-  /** Inserts the send unless its (enrollment, step) or idempotency key already exists; returns the stored row either way. */
-  async insertOnce(s: NewSend): Promise<{ row: EmailSendRow; created: boolean }> {
+  /**
+   * Inserts the send if its lead exists and is not erased, and its (enrollment, step) or
+   * idempotency key is new: one statement on the hot path. Undefined when nothing was inserted;
+   * findByKey() then tells a repeat from a missing lead.
+   */
+  async insertForLiveLead(s: NewSend): Promise<EmailSendRow | undefined> {
     const inserted = await this.tx.manager.query<EmailSendRow[]>(
-      `INSERT INTO email_sends (id, lead_id, template, persona, category, enrollment_id, step_key, idempotency_key, message_id, context, status, last_error)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+      `INSERT INTO email_sends (id, lead_id, template, persona, category, enrollment_id, step_key, idempotency_key, message_id, context, status, last_error, priority, queued_at)
+       SELECT $1::uuid, l.id, $3::text, $4::text, $5::text, $6::uuid, $7::text, $8::text, $9::text, $10::jsonb, $11::text, $12::text, $13::int, COALESCE($14::timestamptz, now())
+       FROM leads l WHERE l.id = $2::uuid AND l.erased_at IS NULL
        ON CONFLICT DO NOTHING RETURNING *`,
-      [s.id, s.leadId, s.template, s.persona ?? null, s.category, s.enrollmentId ?? null, s.stepKey ?? null, s.idempotencyKey ?? null, s.messageId, JSON.stringify(s.context ?? {}), s.status ?? 'queued', s.lastError ?? null],
+      [s.id, s.leadId, s.template, s.persona ?? null, s.category, s.enrollmentId ?? null, s.stepKey ?? null, s.idempotencyKey ?? null, s.messageId, JSON.stringify(s.context ?? {}), s.status ?? 'queued', s.lastError ?? null, s.priority ?? 0, s.queuedAt ?? null],
     );
-    if (inserted[0]) return { row: inserted[0], created: true };
+    return inserted[0];
+  }
+
+  /** The send already stored for the same (enrollment, step) or idempotency key. */
+  async findByKey(key: { enrollmentId?: string; stepKey?: string; idempotencyKey?: string }): Promise<EmailSendRow | undefined> {
     const existing = await this.tx.manager.query<EmailSendRow[]>(
       `SELECT * FROM email_sends WHERE (enrollment_id = $1 AND step_key = $2) OR idempotency_key = $3 LIMIT 1`,
-      [s.enrollmentId ?? null, s.stepKey ?? null, s.idempotencyKey ?? null],
+      [key.enrollmentId ?? null, key.stepKey ?? null, key.idempotencyKey ?? null],
     );
-    if (!existing[0]) throw new Error(`send ${s.id} conflicted but no existing row was found`);
-    return { row: existing[0], created: false };
+    return existing[0];
   }
 
   async findById(id: string): Promise<EmailSendRow | undefined> {

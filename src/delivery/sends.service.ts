@@ -36,11 +36,19 @@ export class SendsService {
 
   /** Stores the send once per key and schedules delivery; a repeat returns the first send. */
   async queue(req: QueueSendRequest): Promise<{ send: SendView; created: boolean }> {
+    const { row, created } = await this.stage(req);
+    if (created) await this.deliver([row.id]);
+    return { send: toSendView(row), created };
+  }
+
+  /**
+   * Stores the send row only, inside the caller's transaction (a workflow step and its send
+   * commit together); the caller hands the ids to `deliver` after commit.
+   */
+  async stage(req: QueueSendRequest & { priority?: number; queuedAt?: Date }): Promise<{ row: EmailSendRow; created: boolean }> {
     if (!req.enrollment && !req.idempotencyKey) throw new Error('a send needs an enrollment step or an idempotency key');
-    const lead = await this.leads.findById(req.leadId);
-    if (!lead) throw new DeliveryError('lead_not_found', `No lead with id ${req.leadId}`);
     const id = uuidv7();
-    const { row, created } = await this.sends.insertOnce({
+    const send = {
       id,
       leadId: req.leadId,
       template: req.template,
@@ -52,9 +60,20 @@ export class SendsService {
       // stable across retries, so a receiver that saw a half-finished attempt can drop the repeat
       messageId: `<${id}@${this.domain}>`,
       context: req.data,
-    });
-    if (created) await this.jobs.enqueue(SEND_EMAIL, { sendId: row.id }, { jobId: row.id });
-    return { send: toSendView(row), created };
+      priority: req.priority,
+      queuedAt: req.queuedAt,
+    };
+    // The lead check rides on the INSERT; only a send that was not inserted costs more queries
+    const inserted = await this.sends.insertForLiveLead(send);
+    if (inserted) return { row: inserted, created: true };
+    if (!(await this.leads.findById(req.leadId))) throw new DeliveryError('lead_not_found', `No lead with id ${req.leadId}`);
+    const row = await this.sends.findByKey(send);
+    if (!row) throw new Error(`send ${id} conflicted but no existing row was found`);
+    return { row, created: false };
+  }
+
+  async deliver(sendIds: string[]): Promise<void> {
+    if (sendIds.length) await this.jobs.enqueueMany(SEND_EMAIL, sendIds.map((sendId) => ({ payload: { sendId }, opts: { jobId: sendId } })));
   }
 
   async get(id: string): Promise<SendView> {

@@ -116,6 +116,35 @@ export class LeadsRepository {
     return rows[1] === 0 ? null : this.findById(id);
   }
 
+  /**
+   * A workflow `update` step: a profile field, an attribute (`attributes.<key>`) or a tag
+   * (kept in attributes.tags). Returns false for a field a workflow may not write.
+   */
+  async applyUpdate(id: string, u: { field?: string; value?: unknown; tag?: string }): Promise<boolean> {
+    if (u.tag) {
+      await this.tx.manager.query(
+        `UPDATE leads SET attributes = jsonb_set(attributes, '{tags}', (SELECT to_jsonb(array(SELECT DISTINCT t FROM jsonb_array_elements_text(COALESCE(attributes->'tags', '[]'::jsonb) || to_jsonb($2::text)) t ORDER BY t)))),
+           updated_at = now(), needs_evaluation = true WHERE id = $1`,
+        [id, u.tag],
+      );
+      return true;
+    }
+    if (!u.field) return false;
+    if (u.field.startsWith('attributes.')) {
+      const path = u.field.slice('attributes.'.length).split('.');
+      await this.tx.manager.query(`UPDATE leads SET attributes = jsonb_set(attributes, $2::text[], $3::jsonb, true), updated_at = now(), needs_evaluation = true WHERE id = $1`, [
+        id,
+        path,
+        JSON.stringify(u.value ?? null),
+      ]);
+      return true;
+    }
+    const column = (WRITABLE as Record<string, readonly [string, string]>)[u.field]?.[0];
+    if (!column) return false;
+    await this.tx.manager.query(`UPDATE leads SET ${column} = $2, updated_at = now(), needs_evaluation = true WHERE id = $1`, [id, u.value ?? null]);
+    return true;
+  }
+
   /** Includes erased leads: delivery must know a lead was erased to suppress its sends. */
   findAnyById(id: string): Promise<Lead | null> {
     return this.repo.findOneBy({ id });

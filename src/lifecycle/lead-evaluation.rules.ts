@@ -54,7 +54,8 @@ export function evaluateLead(
 ): Evaluation {
   const ordered = [...activities].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || (a.id < b.id ? -1 : 1));
   const profile = { ...lead.profile, grade: lead.grade, persona: lead.persona, stage: lead.stage, temperature: lead.temperature };
-  const scored = scoreEvents(models.scoring, { scores: lead.scores, ruleStats: lead.ruleStats }, ordered, profile);
+  const scored = scoreEvents(models.scoring, { scores: lead.scores, ruleStats: lead.ruleStats }, ordered.filter((a) => a.type !== SCORE_ADJUSTED), profile);
+  applyAdjustments(scored, ordered);
 
   const signals = new Set(lead.signals);
   for (const a of ordered) for (const s of gradeSignals(models.grading, a)) signals.add(s);
@@ -71,6 +72,22 @@ export function evaluateLead(
     transitions,
     gradeMatches: graded.matched,
   };
+}
+
+/** Points a workflow step gives directly (`score:` steps), recorded as activity so this stays the one writer of scores. */
+export const SCORE_ADJUSTED = 'score.adjusted';
+
+function applyAdjustments(scored: { state: { scores: Record<string, number> }; ledger: LedgerEntry[] }, activities: readonly ScorableEvent[]): void {
+  for (const a of activities) {
+    if (a.type !== SCORE_ADJUSTED) continue;
+    const points = Number(a.properties.points);
+    if (!Number.isFinite(points) || points === 0) continue;
+    const before = scored.state.scores.total ?? 0;
+    const after = Math.round((before + points) * 100) / 100;
+    scored.state.scores = { ...scored.state.scores, total: after };
+    const reason = typeof a.properties.reason === 'string' ? a.properties.reason : 'workflow step';
+    scored.ledger.push({ dimension: 'total', ruleId: null, activityId: a.id, points, before, after, cause: 'manual', reason, at: a.occurredAt });
+  }
 }
 
 /** Time passing: decay the scores, then let stage and temperature follow. */

@@ -5,7 +5,7 @@ import { ScoringModelsService } from '../scoring/scoring-models.service';
 import { Transition, decayLead, evaluateLead } from './lead-evaluation.rules';
 import { LeadStateRepository } from './lead-state.repository';
 import { EVALUATE_LEAD } from './lifecycle.jobs';
-import { LifecycleEvents } from './lifecycle-events.service';
+import { LeadChanged, LifecycleEvents } from './lifecycle-events.service';
 
 /** Activities per transaction; a lead with more waiting is evaluated in several rounds. */
 const BATCH = 1000;
@@ -30,13 +30,15 @@ export class LeadEvaluator {
 
   @JobHandler(EVALUATE_LEAD)
   async evaluate({ leadId }: { leadId: string }): Promise<void> {
-    const transitions: Transition[] = [];
+    const change: LeadChanged = { leadId, transitions: [], created: false, activities: [] };
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const result = await this.tx.run(() => this.once(leadId));
-      transitions.push(...result.transitions);
+      change.transitions.push(...result.transitions);
+      change.activities.push(...result.activities);
+      change.created ||= result.created;
       if (!result.more) break;
     }
-    if (transitions.length) await this.events.publish({ leadId, transitions });
+    if (change.transitions.length || change.activities.length || change.created) await this.events.publish(change);
   }
 
   /** One decay pass over up to `limit` due leads; returns how many were processed. */
@@ -54,25 +56,34 @@ export class LeadEvaluator {
       }
       return due.length;
     });
-    for (const c of changed) await this.events.publish(c);
+    for (const c of changed) await this.events.publish({ ...c, created: false, activities: [] });
     return n;
   }
 
-  private async once(leadId: string): Promise<{ transitions: Transition[]; more: boolean }> {
+  private async once(leadId: string): Promise<{ transitions: Transition[]; activities: LeadChanged['activities']; created: boolean; more: boolean }> {
+    const nothing = { transitions: [], activities: [], created: false, more: false };
     const lead = await this.state.lock(leadId);
-    if (!lead) return { transitions: [], more: false };
+    if (!lead) return nothing;
     const pending = await this.state.pendingActivities(leadId, BATCH);
     if (lead.erased) {
       await this.state.markEvaluated(pending.map((a) => a.id));
-      return { transitions: [], more: pending.length === BATCH };
+      return { ...nothing, more: pending.length === BATCH };
     }
-    if (!pending.length && !lead.needsEvaluation) return { transitions: [], more: false };
+    if (!pending.length && !lead.needsEvaluation) return nothing;
     const models = { scoring: this.models.scoring, grading: this.models.grading };
     const result = evaluateLead(lead.snapshot, pending, models, new Date());
-    await this.state.save(leadId, result.next);
-    await this.state.insertLedger(leadId, result.ledger, models.scoring.version);
-    await this.state.insertTransitions(leadId, result.transitions);
-    await this.state.markEvaluated(pending.map((a) => a.id));
-    return { transitions: result.transitions, more: pending.length === BATCH };
+    await this.state.applyEvaluation(leadId, {
+      next: result.next,
+      ledger: result.ledger,
+      transitions: result.transitions,
+      modelVersion: models.scoring.version,
+      activityIds: pending.map((a) => a.id),
+    });
+    return {
+      transitions: result.transitions,
+      activities: pending.map((a) => ({ type: a.type, properties: a.properties })),
+      created: lead.fresh,
+      more: pending.length === BATCH,
+    };
   }
 }

@@ -31,12 +31,15 @@ interface LeadRow {
   last_activity_at: Date | null;
   decayed_at: Date | null;
   needs_evaluation: boolean;
+  evaluated_at: Date | null;
   erased_at: Date | null;
 }
 
 export interface LockedLead {
   id: string;
   erased: boolean;
+  /** never evaluated before: new to the engine */
+  fresh: boolean;
   needsEvaluation: boolean;
   snapshot: LeadSnapshot;
 }
@@ -74,9 +77,14 @@ const toSnapshot = (r: LeadRow): LeadSnapshot => ({
 export class LeadStateRepository {
   constructor(private readonly tx: TransactionService) {}
 
+  /**
+   * NO KEY UPDATE: evaluations of one lead still queue on each other (and on erasure's FOR
+   * UPDATE), but inserts that only reference the lead (activities, ledger rows) pass instead of
+   * waiting for the evaluation to commit.
+   */
   async lock(leadId: string): Promise<LockedLead | undefined> {
-    const [row] = await this.tx.manager.query<LeadRow[]>(`SELECT * FROM leads WHERE id = $1 FOR UPDATE`, [leadId]);
-    return row && { id: row.id, erased: row.erased_at !== null, needsEvaluation: row.needs_evaluation, snapshot: toSnapshot(row) };
+    const [row] = await this.tx.manager.query<LeadRow[]>(`SELECT * FROM leads WHERE id = $1 FOR NO KEY UPDATE`, [leadId]);
+    return row && { id: row.id, erased: row.erased_at !== null, fresh: row.evaluated_at === null, needsEvaluation: row.needs_evaluation, snapshot: toSnapshot(row) };
   }
 
   /** Leads due for decay, locked; leads another worker holds are skipped, not waited for. */
@@ -104,46 +112,34 @@ export class LeadStateRepository {
   }
 
   async save(leadId: string, s: Omit<LeadSnapshot, 'profile'>): Promise<void> {
-    await this.tx.manager.query(
-      `UPDATE leads SET score = $2, scores = $3, grade = $4, persona = $5, stage = $6, temperature = $7, temperature_since = $8,
-         scoring_state = $9, last_activity_at = $10, decayed_at = $11, evaluated_at = now(), needs_evaluation = false
-       WHERE id = $1`,
-      [leadId, s.scores.total ?? 0, JSON.stringify(s.scores), s.grade, s.persona, s.stage, s.temperature, s.temperatureSince,
-        JSON.stringify({ ruleStats: s.ruleStats, signals: s.signals }), s.lastActivityAt, s.decayedAt],
-    );
+    const p = params([leadId]);
+    await this.tx.manager.query(saveSql(p, s), p.values);
   }
 
   async insertLedger(leadId: string, entries: LedgerEntry[], modelVersion: string, cause?: 'rescore' | 'return'): Promise<void> {
     if (!entries.length) return;
-    await this.tx.manager.query(
-      `INSERT INTO score_changes (id, lead_id, dimension, rule_id, activity_id, points, before, after, cause, reason, model_version, occurred_at)
-       SELECT unnest($1::uuid[]), $2, unnest($3::text[]), unnest($4::text[]), unnest($5::uuid[]), unnest($6::numeric[]), unnest($7::numeric[]),
-              unnest($8::numeric[]), unnest($9::text[]), unnest($10::text[]), $11, unnest($12::timestamptz[])`,
-      [
-        entries.map(() => uuidv7()),
-        leadId,
-        entries.map((e) => e.dimension),
-        entries.map((e) => e.ruleId),
-        entries.map((e) => e.activityId),
-        entries.map((e) => e.points),
-        entries.map((e) => e.before),
-        entries.map((e) => e.after),
-        entries.map((e) => cause ?? e.cause),
-        entries.map((e) => e.reason),
-        modelVersion,
-        entries.map((e) => e.at),
-      ],
-    );
+    const p = params([leadId]);
+    await this.tx.manager.query(ledgerSql(p, entries, modelVersion, cause), p.values);
   }
 
   async insertTransitions(leadId: string, transitions: Transition[]): Promise<void> {
     if (!transitions.length) return;
-    await this.tx.manager.query(
-      `INSERT INTO lead_transitions (id, lead_id, kind, from_value, to_value, cause, detail)
-       SELECT unnest($1::uuid[]), $2, unnest($3::text[]), unnest($4::text[]), unnest($5::text[]), unnest($6::text[]), unnest($7::jsonb[])`,
-      [transitions.map(() => uuidv7()), leadId, transitions.map((t) => t.kind), transitions.map((t) => t.from), transitions.map((t) => t.to),
-        transitions.map((t) => t.cause), transitions.map((t) => JSON.stringify(t.detail))],
-    );
+    const p = params([leadId]);
+    await this.tx.manager.query(transitionsSql(p, transitions), p.values);
+  }
+
+  /**
+   * What one evaluation writes (save, insertLedger, insertTransitions and markEvaluated) as one
+   * statement: a round trip costs more than these small writes, and the lead stays locked for
+   * fewer of them. Data-modifying CTEs all run, once, on the same snapshot.
+   */
+  async applyEvaluation(leadId: string, e: { next: Omit<LeadSnapshot, 'profile'>; ledger: LedgerEntry[]; transitions: Transition[]; modelVersion: string; activityIds: string[] }): Promise<void> {
+    const p = params([leadId]);
+    const parts = [`saved AS (${saveSql(p, e.next)})`];
+    if (e.ledger.length) parts.push(`ledger AS (${ledgerSql(p, e.ledger, e.modelVersion)})`);
+    if (e.transitions.length) parts.push(`transitions AS (${transitionsSql(p, e.transitions)})`);
+    if (e.activityIds.length) parts.push(`marked AS (UPDATE activities SET evaluated_at = now() WHERE id = ANY($${p.add(e.activityIds)}::uuid[]))`);
+    await this.tx.manager.query(`WITH ${parts.join(',\n')}\nSELECT 1`, p.values);
   }
 
   /** Leads with work waiting: activities not yet evaluated, or a changed profile. */
@@ -158,4 +154,44 @@ export class LeadStateRepository {
     );
     return rows.map((r) => r.lead_id);
   }
+}
+
+// ---- statements shared by the single writes and applyEvaluation; $1 is always the lead id ----
+
+interface Params {
+  values: unknown[];
+  /** appends a value and returns its 1-based position */
+  add(value: unknown): number;
+}
+
+function params(initial: unknown[]): Params {
+  const values = [...initial];
+  return { values, add: (v) => values.push(v) };
+}
+
+function saveSql(p: Params, s: Omit<LeadSnapshot, 'profile'>): string {
+  const at = (v: unknown) => `$${p.add(v)}`;
+  return `UPDATE leads SET score = ${at(s.scores.total ?? 0)}, scores = ${at(JSON.stringify(s.scores))}, grade = ${at(s.grade)}, persona = ${at(s.persona)},
+      stage = ${at(s.stage)}, temperature = ${at(s.temperature)}, temperature_since = ${at(s.temperatureSince)},
+      scoring_state = ${at(JSON.stringify({ ruleStats: s.ruleStats, signals: s.signals }))}, last_activity_at = ${at(s.lastActivityAt)},
+      decayed_at = ${at(s.decayedAt)}, evaluated_at = now(), needs_evaluation = false
+    WHERE id = $1::uuid`;
+}
+
+function ledgerSql(p: Params, entries: LedgerEntry[], modelVersion: string, cause?: 'rescore' | 'return'): string {
+  const at = (v: unknown) => `$${p.add(v)}`;
+  return `INSERT INTO score_changes (id, lead_id, dimension, rule_id, activity_id, points, before, after, cause, reason, model_version, occurred_at)
+    SELECT unnest(${at(entries.map(() => uuidv7()))}::uuid[]), $1::uuid, unnest(${at(entries.map((e) => e.dimension))}::text[]),
+      unnest(${at(entries.map((e) => e.ruleId))}::text[]), unnest(${at(entries.map((e) => e.activityId))}::uuid[]),
+      unnest(${at(entries.map((e) => e.points))}::numeric[]), unnest(${at(entries.map((e) => e.before))}::numeric[]),
+      unnest(${at(entries.map((e) => e.after))}::numeric[]), unnest(${at(entries.map((e) => cause ?? e.cause))}::text[]),
+      unnest(${at(entries.map((e) => e.reason))}::text[]), ${at(modelVersion)}, unnest(${at(entries.map((e) => e.at))}::timestamptz[])`;
+}
+
+function transitionsSql(p: Params, transitions: Transition[]): string {
+  const at = (v: unknown) => `$${p.add(v)}`;
+  return `INSERT INTO lead_transitions (id, lead_id, kind, from_value, to_value, cause, detail)
+    SELECT unnest(${at(transitions.map(() => uuidv7()))}::uuid[]), $1::uuid, unnest(${at(transitions.map((t) => t.kind))}::text[]),
+      unnest(${at(transitions.map((t) => t.from))}::text[]), unnest(${at(transitions.map((t) => t.to))}::text[]),
+      unnest(${at(transitions.map((t) => t.cause))}::text[]), unnest(${at(transitions.map((t) => JSON.stringify(t.detail)))}::jsonb[])`;
 }

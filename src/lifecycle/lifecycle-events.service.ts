@@ -4,6 +4,10 @@ import { Transition } from './lead-evaluation.rules';
 export interface LeadChanged {
   leadId: string;
   transitions: Transition[];
+  /** the lead's first evaluation: it is new to the engine */
+  created: boolean;
+  /** the activities this evaluation applied, oldest first */
+  activities: { type: string; properties: Record<string, unknown> }[];
 }
 
 type Listener = (change: LeadChanged) => Promise<void>;

@@ -71,7 +71,7 @@ export class ScoringAdminService {
       }
       return page.length === PAGE ? page[page.length - 1].id : null;
     });
-    for (const c of changed) await this.events.publish(c);
+    for (const c of changed) await this.events.publish({ ...c, created: false, activities: [] });
     if (last) await this.jobs.enqueue(RESCORE_PAGE, { afterId: last, startedAt }, { jobId: `rescore-${startedAt}-${last}` });
     else this.logger.log(`rescore started ${startedAt} finished`);
   }

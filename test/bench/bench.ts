@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { importScenario } from './scenarios/import.bench';
+import { ingestScenario } from './scenarios/ingest.bench';
 import { renderScenario } from './scenarios/render.bench';
 import { sendScenario } from './scenarios/send.bench';
 import { trackScenario } from './scenarios/track.bench';
@@ -32,7 +33,7 @@ export interface Scenario {
 
 // Scenarios import this module for their types and helpers and this module imports them back to
 // list them. The cycle is safe because scenarios only touch the helpers inside run().
-const SCENARIOS: readonly Scenario[] = [importScenario, renderScenario, trackScenario, sendScenario];
+const SCENARIOS: readonly Scenario[] = [importScenario, renderScenario, trackScenario, sendScenario, ingestScenario];
 
 export function scenarios(): readonly Scenario[] {
   return SCENARIOS;

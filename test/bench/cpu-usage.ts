@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { withClient } from './bench-app';
 
+export interface CpuReading {
+  selfMs: number;
+  /** the part of selfMs spent in the kernel (syscalls: sockets, files) */
+  selfSystemMs: number;
+  postgresMs: number;
+  backends: number;
+}
+
 /** Linux reports process CPU in clock ticks of 10 ms (USER_HZ 100 on every mainstream kernel config). */
 const MS_PER_TICK = 10;
 
@@ -24,7 +32,7 @@ export class CpuMeter {
     return new CpuMeter(pids, process.cpuUsage(), backendCpuMs(pids));
   }
 
-  read(): { selfMs: number; selfSystemMs: number; postgresMs: number; backends: number } {
+  read(): CpuReading {
     const self = process.cpuUsage(this.selfStart);
     return { selfMs: (self.user + self.system) / 1000, selfSystemMs: self.system / 1000, postgresMs: backendCpuMs(this.pids) - this.backendStart, backends: this.pids.length };
   }

@@ -64,25 +64,20 @@ async function generate(spec: LoadSpec): Promise<LoadResult> {
   let last = 0;
   const cpu = process.cpuUsage();
   const start = performance.now();
-  let finish!: (r: autocannon.Result) => void;
-  let fail!: (e: unknown) => void;
-  const done = new Promise<autocannon.Result>((resolve, reject) => {
-    finish = resolve;
-    fail = reject;
+  const r = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: spec.baseUrl,
+        connections: spec.connections,
+        // autocannon validates keys that are present, even when undefined
+        ...(spec.amount ? { amount: spec.amount } : { duration: spec.seconds ?? 10 }),
+        headers: spec.headers,
+        requests: [{ setupRequest: (req) => ({ ...req, path: paths[next++ % paths.length] }) }],
+      },
+      (err: Error | null, result: autocannon.Result) => (err ? reject(err) : resolve(result)),
+    );
+    instance.on('response', () => (last = performance.now()));
   });
-  const instance = autocannon(
-    {
-      url: spec.baseUrl,
-      connections: spec.connections,
-      // autocannon validates keys that are present, even when undefined
-      ...(spec.amount ? { amount: spec.amount } : { duration: spec.seconds ?? 10 }),
-      headers: spec.headers,
-      requests: [{ setupRequest: (req) => ({ ...req, path: paths[next++ % paths.length] }) }],
-    },
-    (err: unknown, r: autocannon.Result) => (err ? fail(err) : finish(r)),
-  );
-  instance.on('response', () => (last = performance.now()));
-  const r = await done;
   const elapsedMs = (last || performance.now()) - start;
   const used = process.cpuUsage(cpu);
   const statuses: Record<string, number> = { '1xx': r['1xx'], '2xx': r['2xx'], '3xx': r['3xx'], '4xx': r['4xx'], '5xx': r['5xx'] };

@@ -4,7 +4,7 @@ import { TrackingUrls } from '../../../src/tracking/tracking-urls';
 import { BenchApp, createDatabase, startApp, withClient } from '../bench-app';
 import { BenchOptions, BenchResult, Scenario, result } from '../bench';
 import { profiled } from '../cpu-profile';
-import { CpuMeter } from '../cpu-usage';
+import { CpuMeter, CpuReading } from '../cpu-usage';
 import { LoadResult, LoadSpec, accepted, runLoad } from '../http-load';
 
 const NAME = 'track';
@@ -45,30 +45,20 @@ async function runTrack(opts: BenchOptions): Promise<BenchResult[]> {
   const db = await createDatabase();
   let bench: BenchApp | undefined;
   try {
-    bench = await startApp(db.url, { env: { PUBLIC_URL }, imports: [EmptyRouteModule] });
+    const app = (bench = await startApp(db.url, { env: { PUBLIC_URL }, imports: [EmptyRouteModule] }));
     const sendIds = await seed(db.url);
-    const paths = trackingPaths(new TrackingUrls(bench.config.publicUrl, bench.config.secretKey), sendIds);
-    opts.log(`app on port ${bench.port}, database ${db.name}; ${sendIds.length} sent emails, ${paths.length} distinct tracking URLs; ${seconds} s per run`);
+    const paths = trackingPaths(new TrackingUrls(app.config.publicUrl, app.config.secretKey), sendIds);
+    opts.log(`app on port ${app.port}, database ${db.name}; ${sendIds.length} sent emails, ${paths.length} distinct tracking URLs; ${seconds} s per run`);
 
-    const load = (target: string[], amount?: number): LoadSpec => ({
-      baseUrl: bench!.baseUrl,
-      paths: target,
-      connections: CONNECTIONS,
-      amount,
-      seconds: amount ? undefined : Math.min(WARMUP_SECONDS, seconds),
-      headers: { 'user-agent': USER_AGENT, accept: 'image/avif,image/webp,image/apng,image/*,*/*;q=0.8' },
-    });
-
-    const meter = () => CpuMeter.start(db.url, db.name);
-    const empty = await measure([EMPTY_PATH], seconds, load, 'track-baseline', opts.log, meter);
+    const phase = { baseUrl: app.baseUrl, seconds, log: opts.log, meter: () => CpuMeter.start(db.url, db.name) };
+    const empty = await measure({ ...phase, label: 'track-baseline', paths: [EMPTY_PATH] });
     opts.log(`baseline ${EMPTY_PATH}: ${describe(empty.run, empty.cpu)}`);
 
     // Warm-up requests cut off mid-flight may still be writing; the measured run starts from a settled count.
-    const track = await measure(paths, seconds, load, 'track-hits', opts.log, meter, () => settledCount(db.url));
-    const before = track.before ?? 0;
-    const stored = (await settledCount(db.url)) - before;
+    const track = await measure({ ...phase, label: 'track-hits', paths, beforeRun: () => settledCount(db.url) });
+    const stored = (await settledCount(db.url)) - (track.before ?? 0);
     const ok = accepted(track.run);
-    process.stderr.write(`[${NAME}] stored ${stored} activities, accepted ${ok} hits (2xx ${track.run.statuses['2xx']}, 3xx ${track.run.statuses['3xx']})\n`);
+    opts.log(`stored ${stored} activities, accepted ${ok} hits (2xx ${track.run.statuses['2xx']}, 3xx ${track.run.statuses['3xx']})`);
     opts.log(`tracking: ${describe(track.run, track.cpu)}`);
     const problems = [
       stored !== ok && `stored ${stored} activities but accepted ${ok} hits`,
@@ -90,29 +80,39 @@ async function runTrack(opts: BenchOptions): Promise<BenchResult[]> {
   }
 }
 
+interface Phase {
+  label: string;
+  baseUrl: string;
+  paths: string[];
+  seconds: number;
+  log: (m: string) => void;
+  meter: () => Promise<CpuMeter>;
+  /** runs between warm-up and measured run; its result comes back as `before` */
+  beforeRun?: () => Promise<number>;
+}
+
 /**
  * A short timed warm-up (JIT, connection pools, the send cache), then a run of exactly as many
  * requests as the warm-up rate would fit into `seconds`: a fixed count is what makes every
  * request answered and comparable with the rows stored.
  */
-async function measure(
-  paths: string[],
-  seconds: number,
-  load: (paths: string[], amount?: number) => LoadSpec,
-  label: string,
-  log: (m: string) => void,
-  meter: () => Promise<CpuMeter>,
-  beforeRun?: () => Promise<number>,
-): Promise<{ run: LoadResult; before?: number; cpu: ReturnType<CpuMeter['read']> }> {
-  const warm = await runLoad(load(paths));
-  const before = await beforeRun?.();
-  const amount = Math.max(CONNECTIONS * 10, Math.round(warm.perSecond * seconds));
-  const cpu = await meter();
-  const run = await profiled(label, () => runLoad(load(paths, amount)), log);
-  return { run, before, cpu: cpu.read() };
+async function measure(p: Phase): Promise<{ run: LoadResult; before?: number; cpu: CpuReading }> {
+  const spec = (amount?: number): LoadSpec => ({
+    baseUrl: p.baseUrl,
+    paths: p.paths,
+    connections: CONNECTIONS,
+    ...(amount ? { amount } : { seconds: Math.min(WARMUP_SECONDS, p.seconds) }),
+    headers: { 'user-agent': USER_AGENT, accept: 'image/avif,image/webp,image/apng,image/*,*/*;q=0.8' },
+  });
+  const warm = await runLoad(spec());
+  const before = await p.beforeRun?.();
+  const meter = await p.meter();
+  const amount = Math.max(CONNECTIONS * 10, Math.round(warm.perSecond * p.seconds));
+  const { run, cpu } = await profiled(p.label, async () => ({ run: await runLoad(spec(amount)), cpu: meter.read() }), p.log);
+  return { run, before, cpu };
 }
 
-function describe(r: LoadResult, cpu: ReturnType<CpuMeter['read']>): string {
+function describe(r: LoadResult, cpu: CpuReading): string {
   const us = (ms: number) => Math.round((ms * 1000) / Math.max(1, r.responses));
   return (
     `${r.responses} responses in ${Math.round(r.elapsedMs)} ms = ${Math.round(r.perSecond)}/s; ` +
@@ -121,12 +121,15 @@ function describe(r: LoadResult, cpu: ReturnType<CpuMeter['read']>): string {
   );
 }
 
-/** Leads and sends as delivery leaves them: sent an hour ago (so clicks are not taken for link scanners), links stored. */
+/**
+ * Leads as already evaluated (else the lifecycle sweeper scores all of them during the baseline)
+ * and sends as delivery leaves them: sent an hour ago, so clicks are not taken for link scanners.
+ */
 async function seed(url: string): Promise<string[]> {
   return withClient(url, async (c) => {
     await c.query(
-      `INSERT INTO leads (id, email, first_name, company, consent)
-       SELECT gen_random_uuid(), 'reader' || i || '@inbox.bench', 'Reader ' || i, 'Acme', true FROM generate_series(1, $1) AS i`,
+      `INSERT INTO leads (id, email, first_name, company, consent, needs_evaluation)
+       SELECT gen_random_uuid(), 'reader' || i || '@inbox.bench', 'Reader ' || i, 'Acme', true, false FROM generate_series(1, $1) AS i`,
       [SENDS],
     );
     const links = Array.from({ length: LINKS_PER_SEND }, (_, k) => `'https://www.example.com/page-${k}?lead=' || l.id`).join(', ');

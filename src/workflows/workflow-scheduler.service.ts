@@ -1,0 +1,112 @@
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Interval } from '@nestjs/schedule';
+import { Clock } from '../common/clock';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { TransactionService } from '../database/transaction.service';
+import { JobQueue } from '../jobs/job-queue';
+import { LifecycleEvents, LeadChanged } from '../lifecycle/lifecycle-events.service';
+import { EnrollmentsRepository } from './enrollments.repository';
+import { LeadViewRepository } from './lead-view.repository';
+import { triggerMatches } from './step-machine.rules';
+import { LeadChange } from './workflow.types';
+import { RUN_ENROLLMENT } from './workflow.jobs';
+import { WorkflowEngine } from './workflow-engine.service';
+import { WorkflowRegistryService } from './workflow-registry.service';
+
+const BATCH = 1000;
+const LEASE_MS = 2 * 60_000;
+
+/**
+ * Timers live in Postgres: this claims due enrollments in batches (FOR UPDATE SKIP LOCKED, a
+ * lease each) and hands them to workers as jobs; a crashed worker's lease runs out and the row
+ * is claimed again. It also reacts to lead changes (triggers, track moves, waking waits) and
+ * repairs what a lost reaction left undone: every marketable lead sits in the content track of
+ * its temperature.
+ */
+@Injectable()
+export class WorkflowScheduler implements OnModuleInit {
+  private readonly logger = new Logger('WorkflowScheduler');
+  private busy = { claim: false, reconcile: false };
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly tx: TransactionService,
+    private readonly clock: Clock,
+    private readonly enrollments: EnrollmentsRepository,
+    private readonly registry: WorkflowRegistryService,
+    private readonly engine: WorkflowEngine,
+    private readonly leadViews: LeadViewRepository,
+    private readonly events: LifecycleEvents,
+    private readonly jobs: JobQueue,
+  ) {}
+
+  onModuleInit(): void {
+    this.events.subscribe((change) => this.onLeadChanged(change));
+  }
+
+  private get enabled(): boolean {
+    return !(this.config.role === 'api' && this.jobs.mode === 'bullmq');
+  }
+
+  /** Claims due enrollments and enqueues their runs; returns how many. */
+  @Interval(1000)
+  async tick(): Promise<number> {
+    if (!this.enabled || this.busy.claim) return 0;
+    this.busy.claim = true;
+    let total = 0;
+    try {
+      for (;;) {
+        const due = await this.tx.run(() => this.enrollments.claimDue(BATCH, LEASE_MS, this.clock.now()));
+        if (!due.length) break;
+        await this.jobs.enqueueMany(RUN_ENROLLMENT, due.map((d) => ({ payload: { enrollmentId: d.id }, opts: { jobId: d.id } })));
+        total += due.length;
+        if (due.length < BATCH) break;
+      }
+    } catch (e) {
+      this.logger.warn({ err: e }, 'could not claim due enrollments; next tick tries again');
+    } finally {
+      this.busy.claim = false;
+    }
+    return total;
+  }
+
+  /** Puts marketable leads without a content track into the one of their temperature. */
+  @Interval(15_000)
+  async reconcileTracks(): Promise<number> {
+    if (!this.enabled || this.busy.reconcile) return 0;
+    this.busy.reconcile = true;
+    let n = 0;
+    try {
+      for (const lead of await this.enrollments.leadsMissingTrack(500)) {
+        await this.engine.switchTrack(lead.id, lead.temperature);
+        n++;
+      }
+    } catch (e) {
+      this.logger.warn({ err: e }, 'track reconciliation failed; next pass tries again');
+    } finally {
+      this.busy.reconcile = false;
+    }
+    return n;
+  }
+
+  private async onLeadChanged(change: LeadChanged): Promise<void> {
+    const lead = await this.leadViews.get(change.leadId);
+    if (!lead || lead.erasedAt) return;
+    const temperature = change.transitions.find((t) => t.kind === 'temperature');
+    if (temperature?.to || change.created) await this.engine.switchTrack(change.leadId, temperature?.to ?? lead.temperature);
+
+    const changes: LeadChange[] = [
+      ...(change.created ? [{ kind: 'lead-created' as const }] : []),
+      ...change.activities.map((a) => ({ kind: 'event' as const, type: a.type, properties: a.properties })),
+      ...change.transitions.filter((t) => t.kind === 'temperature' && t.to).map((t) => ({ kind: 'temperature' as const, to: t.to! })),
+      ...change.transitions.filter((t) => t.kind === 'stage' && t.to).map((t) => ({ kind: 'stage' as const, to: t.to! })),
+      { kind: 'lead-changed' as const },
+    ];
+    for (const w of this.registry.list()) {
+      if (w.def.track || w.def.trigger.kind === 'manual') continue;
+      if (changes.some((c) => triggerMatches(w.def, c, lead))) await this.engine.enroll(w, change.leadId, { checkEntry: false });
+    }
+    // waits for an event and goals may be met now: let waiting enrollments look again
+    if (change.activities.length || change.transitions.length) await this.tx.run(() => this.enrollments.wake(change.leadId, this.clock.now()));
+  }
+}
