@@ -11,6 +11,10 @@ import { formatSimulation } from './scoring/simulation.format';
 import { ScoringError } from './scoring/scoring.error';
 import { SimulationService } from './scoring/simulation.service';
 import { readFileSync } from 'node:fs';
+import { formatProblem as formatModelProblem } from './common/yaml-model';
+import { readWorkflowDir } from './workflows/workflow-registry.service';
+import { formatPath, simulateWorkflow } from './workflows/workflow-simulation.rules';
+import { LeadView } from './workflows/workflow.types';
 import { loadTemplateCatalog } from './email/template-catalog';
 import { TemplateCompiler } from './email/template-compiler';
 import { formatProblem } from './email/template-source.rules';
@@ -23,6 +27,10 @@ const HELP = `Kindling admin commands (npm run cli -- <command>)
   apikey list                     list keys (prefix, name, created, last used, revoked)
   apikey revoke <prefix|name>     revoke a key at once
   templates check                 validate every template in TEMPLATES_DIR (file:line errors)
+  workflows check                 validate every workflow and policy.yaml in WORKFLOWS_DIR
+  workflows simulate <key> [--lead lead.json] [--events events.json] [--start ISO]
+                                  print the lead's path through the workflow with dates;
+                                  events: [{type, occurredAt, properties?, step?}]; sends nothing
   scoring simulate [--scoring <file>] [--grading <file>] [--json]
                                   what-if: replay the stored history under candidate models
                                   and report who would move; nothing is written
@@ -43,7 +51,33 @@ const withApp = async <T>(config: AppConfig, databaseUrl: string, fn: (app: INes
 };
 
 /** Commands that only read files: they run without starting or reaching a database. */
-const offlineCommands: Record<string, (ctx: { config: AppConfig; args: string[] }) => Promise<number>> = {
+const offlineCommands: Record<string, (ctx: { config: AppConfig; args: string[]; flags: Record<string, string | true> }) => Promise<number>> = {
+  async workflows({ config, args, flags }) {
+    const { templates } = await loadTemplateCatalog(config.templatesDir, TemplateCompiler.shared);
+    const { workflows, problems, warnings } = await readWorkflowDir(config.workflowsDir, new Set(templates.keys()));
+    if (args[0] === 'check') {
+      for (const w of warnings) process.stderr.write(`warning: ${formatModelProblem(w)}\n`);
+      for (const p of problems) process.stderr.write(`${formatModelProblem(p)}\n`);
+      if (problems.length) return fail(`${problems.length} problem(s) in ${config.workflowsDir}`);
+      out(`OK: ${workflows.length} workflows in ${config.workflowsDir}${warnings.length ? ` (${warnings.length} warning(s))` : ''}`);
+      return 0;
+    }
+    if (args[0] === 'simulate') {
+      const w = workflows.find((x) => x.def.key === args[1]);
+      if (!w) return fail(`no valid workflow "${args[1] ?? ''}" in ${config.workflowsDir}${problems.length ? ' (run workflows check)' : ''}`);
+      const lead = typeof flags.lead === 'string' ? (JSON.parse(readFileSync(flags.lead, 'utf8')) as Record<string, unknown>) : {};
+      const events = typeof flags.events === 'string' ? (JSON.parse(readFileSync(flags.events, 'utf8')) as Record<string, unknown>[]) : [];
+      const start = typeof flags.start === 'string' ? new Date(flags.start) : new Date();
+      const view: LeadView = { score: 0, grade: null, persona: null, temperature: 'cold', stage: 'awareness', ...lead };
+      const acts = events
+        .map((e) => ({ type: String(e.type), occurredAt: new Date(String(e.occurredAt)), properties: (e.properties as Record<string, unknown>) ?? {}, stepId: (e.step as string) ?? null, classification: (e.classification as string) ?? 'human' }))
+        .sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
+      out(formatPath(simulateWorkflow(w.def, view, acts, start), (view.timezone as string) ?? null));
+      return 0;
+    }
+    return fail(`unknown workflows command "${args[0] ?? ''}"\n\n${HELP}`);
+  },
+
   async templates({ config, args }) {
     if (args[0] !== 'check') return fail(`unknown templates command "${args[0] ?? ''}"\n\n${HELP}`);
     const { templates, problems } = await loadTemplateCatalog(config.templatesDir, TemplateCompiler.shared);
@@ -155,7 +189,7 @@ async function main(): Promise<number> {
     if (e instanceof ConfigError) return fail(e.message);
     throw e;
   }
-  if (offline) return offline({ config, args });
+  if (offline) return offline({ config, args, flags });
   const embedded = config.database.url ? undefined : await startEmbeddedPostgres(config.dataDir, { attach: true });
   try {
     return await run({ config, databaseUrl: config.database.url ?? embedded!.url, args, flags });

@@ -38,6 +38,10 @@ export interface AppConfig {
   logLevel: Env['LOG_LEVEL'];
   jobConcurrency: number;
   shutdownTimeoutMs: number;
+  /** how long a claimed enrollment stays taken before another scheduler may claim it again (its worker died) */
+  enrollmentLeaseMs: number;
+  /** how long a send being delivered stays taken; a worker that dies mid-send frees it after this */
+  deliveryLeaseMs: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -99,6 +103,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: env.LOG_LEVEL,
     jobConcurrency: env.JOB_CONCURRENCY,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    enrollmentLeaseMs: env.ENROLLMENT_LEASE_MS,
+    deliveryLeaseMs: env.DELIVERY_LEASE_MS,
   };
 }
 

@@ -42,6 +42,8 @@ export const envSchema = z
     MIGRATE_ON_BOOT: boolFromEnv.default(true),
     JOB_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(15000),
+    ENROLLMENT_LEASE_MS: z.coerce.number().int().min(1000).default(120_000),
+    DELIVERY_LEASE_MS: z.coerce.number().int().min(1000).default(300_000),
   })
   .superRefine((env, ctx) => {
     const dkim = [env.DKIM_DOMAIN, env.DKIM_SELECTOR, env.DKIM_PRIVATE_KEY].filter(Boolean).length;

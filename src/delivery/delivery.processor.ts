@@ -15,9 +15,6 @@ import { nextAttemptAt, sendBlockReason, smtpOutcome } from './send-policy.rules
 import { EmailSendRow, SendsRepository } from './sends.repository';
 import { SuppressionsRepository } from './suppressions.repository';
 
-/** Long enough for a slow SMTP conversation; a worker that dies mid-send frees the row after it. */
-const LEASE_MS = 5 * 60_000;
-
 /**
  * One delivery attempt: claim the row, check suppression and consent again (they may have
  * changed since the send was queued), render, store the links, hand the message to SMTP, and
@@ -44,7 +41,8 @@ export class DeliveryProcessor {
 
   @JobHandler(SEND_EMAIL)
   async deliver({ sendId }: { sendId: string }): Promise<void> {
-    const send = await this.sends.claim(sendId, LEASE_MS);
+    // DELIVERY_LEASE_MS: long enough for a slow SMTP conversation; a worker that dies mid-send frees the row after it
+    const send = await this.sends.claim(sendId, this.config.deliveryLeaseMs);
     if (!send) return; // already sent, final, not yet due, or being sent by another worker
     const lead = await this.leads.findAnyById(send.lead_id);
     const blocked = sendBlockReason(lead ?? undefined, lead ? await this.suppressions.reasonFor(lead.email) : undefined, send.category);

@@ -13,12 +13,21 @@ export interface CheckResult {
 export interface HealthReport {
   status: 'ok' | 'down';
   checks: { database: CheckResult; redis: CheckResult };
+  /** what features report about themselves (e.g. workflow files that did not load); never fails the check */
+  details: Record<string, unknown>;
 }
 
 const TIMEOUT_MS = 2000;
 
 @Injectable()
 export class HealthService {
+  private readonly details = new Map<string, () => unknown>();
+
+  /** Features add a named section to /health (e.g. workflows with problems). */
+  addDetail(name: string, read: () => unknown): void {
+    this.details.set(name, read);
+  }
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly jobs: JobQueue,
@@ -32,7 +41,8 @@ export class HealthService {
         ? timed(() => this.jobs.ping())
         : Promise.resolve<CheckResult>({ status: 'not-used', detail: 'REDIS_URL unset: jobs run in-process' }),
     ]);
-    return { status: database.status !== 'down' && redis.status !== 'down' ? 'ok' : 'down', checks: { database, redis } };
+    const details = Object.fromEntries([...this.details].map(([name, read]) => [name, read()]));
+    return { status: database.status !== 'down' && redis.status !== 'down' ? 'ok' : 'down', checks: { database, redis }, details };
   }
 
   async metricsText(): Promise<{ contentType: string; body: string }> {

@@ -4,5 +4,5 @@ import { MetricsService } from './metrics.service';
 import { ObservabilityController } from './observability.controller';
 
 @Global()
-@Module({ controllers: [ObservabilityController], providers: [MetricsService, HealthService], exports: [MetricsService] })
+@Module({ controllers: [ObservabilityController], providers: [MetricsService, HealthService], exports: [MetricsService, HealthService] })
 export class ObservabilityModule {}

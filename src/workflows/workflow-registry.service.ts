@@ -6,6 +6,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DEFAULT_SEND_POLICY, parseSendPolicy } from '../delivery/send-policy.schema';
 import { SendPolicy } from '../delivery/send-window.policy';
 import { TemplateRegistryService } from '../email/template-registry.service';
+import { HealthService } from '../observability/health.service';
 import { WorkflowVersionsRepository } from './workflow-versions.repository';
 import { parseWorkflow } from './workflow.schema';
 import { WorkflowDefinition } from './workflow.types';
@@ -37,7 +38,10 @@ export class WorkflowRegistryService implements OnModuleInit {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly templates: TemplateRegistryService,
     private readonly versions: WorkflowVersionsRepository,
-  ) {}
+    health: HealthService,
+  ) {
+    health.addDetail('workflows', () => ({ active: this.active.size, problems: this.problems.map(formatProblem) }));
+  }
 
   async onModuleInit(): Promise<void> {
     await this.load();

@@ -14,14 +14,13 @@ import { WorkflowEngine } from './workflow-engine.service';
 import { WorkflowRegistryService } from './workflow-registry.service';
 
 const BATCH = 1000;
-const LEASE_MS = 2 * 60_000;
 
 /**
  * Timers live in Postgres: this claims due enrollments in batches (FOR UPDATE SKIP LOCKED, a
- * lease each) and hands them to workers as jobs; a crashed worker's lease runs out and the row
- * is claimed again. It also reacts to lead changes (triggers, track moves, waking waits) and
- * repairs what a lost reaction left undone: every marketable lead sits in the content track of
- * its temperature.
+ * lease of ENROLLMENT_LEASE_MS each) and hands them to workers as jobs; a crashed worker's lease
+ * runs out and the row is claimed again. It also reacts to lead changes (triggers, track moves,
+ * waking waits) and repairs what a lost reaction left undone: every marketable lead sits in the
+ * content track of its temperature.
  */
 @Injectable()
 export class WorkflowScheduler implements OnModuleInit {
@@ -56,7 +55,7 @@ export class WorkflowScheduler implements OnModuleInit {
     let total = 0;
     try {
       for (;;) {
-        const due = await this.tx.run(() => this.enrollments.claimDue(BATCH, LEASE_MS, this.clock.now()));
+        const due = await this.tx.run(() => this.enrollments.claimDue(BATCH, this.config.enrollmentLeaseMs, this.clock.now()));
         if (!due.length) break;
         await this.jobs.enqueueMany(RUN_ENROLLMENT, due.map((d) => ({ payload: { enrollmentId: d.id }, opts: { jobId: d.id } })));
         total += due.length;

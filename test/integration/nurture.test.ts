@@ -173,3 +173,24 @@ describe('nurture engine', () => {
     expect((await t.http.post('/v1/workflows/nope/enroll').set(t.auth).send({ leadIds: [id] })).status).toBe(404);
   });
 });
+
+describe('a broken workflow file', () => {
+  it('does not stop the valid ones and is reported at /health with file:line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kindling-broken-'));
+    cpSync(join(__dirname, '../../workflows'), dir, { recursive: true });
+    writeFileSync(join(dir, 'broken.yaml'), 'key: broken\nname: Broken\ntrigger: { manual: {} }\nsteps:\n  - { id: a, send: no-such-template }\n  - { id: b, goto: nowhere }\n');
+    const t = await bootTestApp({ redis: false, env: { WORKFLOWS_DIR: dir } });
+    try {
+      const health = await t.http.get('/health');
+      expect(health.status).toBe(200);
+      expect(health.body.details.workflows.problems).toEqual(
+        expect.arrayContaining([expect.stringMatching(/broken\.yaml:5: .*no-such-template/), expect.stringMatching(/broken\.yaml:6: .*nowhere/)]),
+      );
+      const list = await t.http.get('/v1/workflows').set(t.auth);
+      expect(list.body.data.map((w: { key: string }) => w.key)).toEqual(expect.arrayContaining(['cold-track', 'warm-track', 'hot-track', 'welcome']));
+      expect(list.body.data.map((w: { key: string }) => w.key)).not.toContain('broken');
+    } finally {
+      await t.close();
+    }
+  });
+});
