@@ -28,9 +28,11 @@ export class ActivitiesRepository {
   async insertMany(rows: NewActivity[]): Promise<{ id: string; lead_id: string | null }[]> {
     if (rows.length === 0) return [];
     return this.tx.manager.query<{ id: string; lead_id: string | null }[]>(
-      `INSERT INTO activities (id, lead_id, type, occurred_at, send_id, link_index, classification, properties, idempotency_key, ip, user_agent)
+      `INSERT INTO activities (id, lead_id, type, occurred_at, send_id, link_index, classification, properties, idempotency_key, ip, user_agent, evaluated_at)
        SELECT t.id, COALESCE(t.lead_id, s.lead_id), t.type, t.occurred_at, t.send_id, t.link_index, t.classification,
-              COALESCE(t.properties, '{}'::jsonb), t.idempotency_key, t.ip, t.user_agent
+              COALESCE(t.properties, '{}'::jsonb), t.idempotency_key, t.ip, t.user_agent,
+              -- proxies and scanners never score: nothing to evaluate
+              CASE WHEN t.classification IS NOT NULL AND t.classification <> 'human' THEN now() END
        FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[], $5::uuid[], $6::int[], $7::text[], $8::jsonb[], $9::text[], $10::text[], $11::text[])
          AS t(id, lead_id, type, occurred_at, send_id, link_index, classification, properties, idempotency_key, ip, user_agent)
        LEFT JOIN email_sends s ON s.id = t.send_id

@@ -42,7 +42,10 @@ export class ActivityWriter implements OnApplicationShutdown {
     await Promise.allSettled([...this.inFlight]);
   }
 
-  /** After the answers went out: score the hits. A lost enqueue is found by the lifecycle sweeper. */
+  /**
+   * After the answers went out: score the hits made by people (machine hits are stored already
+   * evaluated). A lost enqueue is found by the lifecycle sweeper.
+   */
   private evaluate(leadIds: (string | null)[]): void {
     const unique = [...new Set(leadIds.filter((id): id is string => id !== null))];
     if (!unique.length) return;
@@ -60,7 +63,11 @@ export class ActivityWriter implements OnApplicationShutdown {
     const done = this.repo
       .insertMany(batch.map((p) => p.row))
       .then(
-        () => batch.forEach((p) => p.resolve()),
+        (inserted) => {
+          batch.forEach((p) => p.resolve());
+          const machine = new Set(batch.filter((p) => p.row.classification && p.row.classification !== 'human').map((p) => p.row.id));
+          this.evaluate(inserted.filter((r) => !machine.has(r.id)).map((r) => r.lead_id));
+        },
         (e: unknown) => {
           this.logger.error({ err: e, rows: batch.length }, 'could not store tracking hits');
           batch.forEach((p) => p.reject(e));
