@@ -6,6 +6,7 @@ import { TemplateRegistryService } from '../email/template-registry.service';
 import { JobHandler } from '../jobs/job-handler.decorator';
 import { JobQueue } from '../jobs/job-queue';
 import { Lead } from '../leads/lead.entity';
+import { toLeadView } from '../leads/lead.view';
 import { LeadsRepository } from '../leads/leads.repository';
 import { TrackingUrls } from '../tracking/tracking-urls';
 import { SEND_EMAIL } from './delivery.jobs';
@@ -62,7 +63,7 @@ export class DeliveryProcessor {
           category: send.category,
           unsubscribeMailto: this.config.mail.unsubscribeMailto,
           render: ({ unsubscribeUrl, rewriteLink }) =>
-            this.templates.render(send.template, { lead: templateLead(lead), persona: send.persona, extra: send.context, links: { unsubscribe: unsubscribeUrl } }, { rewriteLink }),
+            this.templates.render(send.template, { lead: toLeadView(lead), persona: send.persona, extra: send.context, links: { unsubscribe: unsubscribeUrl } }, { rewriteLink }),
         },
         this.urls,
       );
@@ -102,21 +103,4 @@ export class DeliveryProcessor {
     await this.sends.markDeferred(send.id, outcome.reason, next);
     await this.jobs.enqueue(SEND_EMAIL, { sendId: send.id }, { jobId: `${send.id}.${send.attempts}`, delayMs: next.getTime() - Date.now() });
   }
-}
-
-function templateLead(l: Lead) {
-  return {
-    id: l.id,
-    email: l.email,
-    firstName: l.firstName,
-    lastName: l.lastName,
-    company: l.company,
-    jobTitle: l.jobTitle,
-    industry: l.industry,
-    companySize: l.companySize,
-    country: l.country,
-    timezone: l.timezone,
-    locale: l.locale,
-    attributes: l.attributes,
-  };
 }

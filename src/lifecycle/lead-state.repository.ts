@@ -2,25 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { uuidv7 } from '../common/ids';
 import { TransactionService } from '../database/transaction.service';
 import { Grade } from '../grading/grade.rules';
+import { LeadProfileRow, leadProfile } from '../leads/lead-profile';
 import { LedgerEntry, RuleStat, ScorableEvent } from '../scoring/scoring.rules';
 import { LeadSnapshot, Transition } from './lead-evaluation.rules';
 import { Stage, Temperature } from './lifecycle.rules';
 
-interface LeadRow {
+interface LeadRow extends LeadProfileRow {
   id: string;
-  email: string;
-  first_name: string | null;
-  last_name: string | null;
-  company: string | null;
-  job_title: string | null;
-  industry: string | null;
-  company_size: number | null;
-  country: string | null;
-  timezone: string | null;
-  locale: string | null;
-  source: string | null;
-  attributes: Record<string, unknown>;
-  consent: boolean | null;
   scores: Record<string, number>;
   grade: Grade | null;
   persona: string | null;
@@ -45,21 +33,8 @@ export interface LockedLead {
 }
 
 const toSnapshot = (r: LeadRow): LeadSnapshot => ({
-  profile: {
-    email: r.email,
-    firstName: r.first_name,
-    lastName: r.last_name,
-    company: r.company,
-    jobTitle: r.job_title,
-    industry: r.industry,
-    companySize: r.company_size,
-    country: r.country,
-    timezone: r.timezone,
-    locale: r.locale,
-    source: r.source,
-    attributes: r.attributes,
-    consent: r.consent,
-  },
+  profile: leadProfile(r),
+
   scores: r.scores,
   grade: r.grade,
   persona: r.persona,

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionService } from '../database/transaction.service';
+import { LeadProfileRow, leadProfile } from '../leads/lead-profile';
 import { ScorableEvent } from './scoring.rules';
 
 export interface HistoryLead {
@@ -16,10 +17,8 @@ export class SimulationRepository {
   constructor(private readonly tx: TransactionService) {}
 
   async page(afterId: string | null, limit: number): Promise<HistoryLead[]> {
-    const leads = await this.tx.manager.query<
-      { id: string; email: string; created_at: Date; first_name: string | null; last_name: string | null; company: string | null; job_title: string | null; industry: string | null; company_size: number | null; country: string | null; source: string | null; attributes: Record<string, unknown>; consent: boolean | null }[]
-    >(
-      `SELECT id, email, created_at, first_name, last_name, company, job_title, industry, company_size, country, source, attributes, consent
+    const leads = await this.tx.manager.query<(LeadProfileRow & { id: string; created_at: Date })[]>(
+      `SELECT id, email, created_at, first_name, last_name, company, job_title, industry, company_size, country, timezone, locale, source, attributes, consent
        FROM leads WHERE erased_at IS NULL AND ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2`,
       [afterId, limit],
     );
@@ -38,19 +37,7 @@ export class SimulationRepository {
       id: l.id,
       email: l.email,
       createdAt: l.created_at,
-      profile: {
-        email: l.email,
-        firstName: l.first_name,
-        lastName: l.last_name,
-        company: l.company,
-        jobTitle: l.job_title,
-        industry: l.industry,
-        companySize: l.company_size,
-        country: l.country,
-        source: l.source,
-        attributes: l.attributes,
-        consent: l.consent,
-      },
+      profile: leadProfile(l),
       activities: byLead.get(l.id) ?? [],
     }));
   }

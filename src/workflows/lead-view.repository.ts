@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionService } from '../database/transaction.service';
+import { LeadProfileRow, leadProfile } from '../leads/lead-profile';
 import { LeadView } from './workflow.types';
 
 /** The lead as workflows see it: profile, computed state and what bars it from marketing. */
@@ -16,20 +17,9 @@ export class LeadViewRepository {
     );
     if (!r) return undefined;
     return {
+      ...leadProfile(r as unknown as LeadProfileRow),
       id: r.id as string,
       email: r.email as string,
-      firstName: r.first_name,
-      lastName: r.last_name,
-      company: r.company,
-      jobTitle: r.job_title,
-      industry: r.industry,
-      companySize: r.company_size,
-      country: r.country,
-      timezone: r.timezone as string | null,
-      locale: r.locale,
-      source: r.source,
-      attributes: r.attributes,
-      consent: r.consent as boolean | null,
       score: Number(r.score),
       grade: r.grade as string | null,
       persona: r.persona as string | null,
@@ -38,7 +28,8 @@ export class LeadViewRepository {
       unsubscribedAt: r.unsubscribed_at as Date | null,
       erasedAt: r.erased_at as Date | null,
       suppression: r.suppression as string | null,
-      ownerId: (r.owner_rep_id as string | undefined) ?? null,
+      // sales ownership arrives with the hand-off; until then no lead is sales-owned
+      ownerId: null,
     };
   }
 }
