@@ -7,6 +7,14 @@ import { LeadStateRepository } from './lead-state.repository';
 import { EVALUATE_LEAD } from './lifecycle.jobs';
 
 const DECAY_EVERY_MS = 24 * 3600_000;
+/** Leads one sweep enqueues at most. */
+const SWEEP_BATCH = 2000;
+/**
+ * While the queue already holds a sweep's worth of waiting jobs, nearly everything a sweep
+ * finds is queued already, and re-adding it is not free (with BullMQ a Redis script per job).
+ * Sweeps then wait for the backlog to shrink, but never longer than this.
+ */
+const MAX_SWEEP_GAP_MS = 30_000;
 
 /**
  * Postgres holds the work: activities not yet evaluated and leads whose profile changed. This
@@ -17,6 +25,7 @@ const DECAY_EVERY_MS = 24 * 3600_000;
 export class LifecycleSweeper {
   private readonly logger = new Logger('LifecycleSweeper');
   private busy = { evaluate: false, decay: false };
+  private lastSweepAt = 0;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -34,7 +43,9 @@ export class LifecycleSweeper {
     if (!this.enabled || this.busy.evaluate) return 0;
     this.busy.evaluate = true;
     try {
-      const ids = await this.state.pendingLeadIds(2000, 1500);
+      if (Date.now() - this.lastSweepAt < MAX_SWEEP_GAP_MS && (await this.backlog()) >= SWEEP_BATCH) return 0;
+      this.lastSweepAt = Date.now();
+      const ids = await this.state.pendingLeadIds(SWEEP_BATCH, 1500);
       await this.jobs.enqueueMany(EVALUATE_LEAD, ids.map((leadId) => ({ payload: { leadId }, opts: { jobId: leadId } })));
       return ids.length;
     } catch (e) {
@@ -43,6 +54,11 @@ export class LifecycleSweeper {
     } finally {
       this.busy.evaluate = false;
     }
+  }
+
+  /** Jobs waiting in the queue that evaluations run on. */
+  private async backlog(): Promise<number> {
+    return (await this.jobs.depths()).find((d) => d.queue === EVALUATE_LEAD.queue)?.waiting ?? 0;
   }
 
   @Interval(60_000)

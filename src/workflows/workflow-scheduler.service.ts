@@ -8,7 +8,8 @@ import { LifecycleEvents, LeadChanged } from '../lifecycle/lifecycle-events.serv
 import { EnrollmentsRepository } from './enrollments.repository';
 import { LeadViewRepository } from './lead-view.repository';
 import { triggerMatches } from './step-machine.rules';
-import { LeadChange } from './workflow.types';
+import { LeadChange, Trigger } from './workflow.types';
+import { eventMatches } from '../scoring/scoring.rules';
 import { RUN_ENROLLMENT } from './workflow.jobs';
 import { WorkflowEngine } from './workflow-engine.service';
 import { WorkflowRegistryService } from './workflow-registry.service';
@@ -89,11 +90,7 @@ export class WorkflowScheduler implements OnModuleInit {
   }
 
   private async onLeadChanged(change: LeadChanged): Promise<void> {
-    const lead = await this.leadViews.get(change.leadId);
-    if (!lead || lead.erasedAt) return;
     const temperature = change.transitions.find((t) => t.kind === 'temperature');
-    if (temperature?.to || change.created) await this.engine.switchTrack(change.leadId, temperature?.to ?? lead.temperature);
-
     const changes: LeadChange[] = [
       ...(change.created ? [{ kind: 'lead-created' as const }] : []),
       ...change.activities.map((a) => ({ kind: 'event' as const, type: a.type, properties: a.properties })),
@@ -101,11 +98,35 @@ export class WorkflowScheduler implements OnModuleInit {
       ...change.transitions.filter((t) => t.kind === 'stage' && t.to).map((t) => ({ kind: 'stage' as const, to: t.to! })),
       { kind: 'lead-changed' as const },
     ];
-    for (const w of this.registry.list()) {
-      if (w.def.track || w.def.trigger.kind === 'manual') continue;
-      if (changes.some((c) => triggerMatches(w.def, c, lead))) await this.engine.enroll(w, change.leadId, { checkEntry: false });
+    // most changes concern no workflow's trigger: decide that before reading anything
+    const candidates = this.registry.list().filter((w) => !w.def.track && changes.some((c) => couldTrigger(w.def.trigger, c)));
+    if (candidates.length || temperature?.to || change.created) {
+      const lead = await this.leadViews.get(change.leadId);
+      if (!lead || lead.erasedAt) return;
+      if (temperature?.to || change.created) await this.engine.switchTrack(change.leadId, temperature?.to ?? lead.temperature);
+      for (const w of candidates) {
+        if (changes.some((c) => triggerMatches(w.def, c, lead))) await this.engine.enroll(w, change.leadId, { checkEntry: false });
+      }
     }
     // waits for an event and goals may be met now: let waiting enrollments look again
     if (change.activities.length || change.transitions.length) await this.tx.run(() => this.enrollments.wake(change.leadId, this.clock.now()));
+  }
+}
+
+/** A cheap first filter: could this kind of change fire this kind of trigger at all? */
+function couldTrigger(trigger: Trigger, change: LeadChange): boolean {
+  switch (trigger.kind) {
+    case 'lead-created':
+      return change.kind === 'lead-created';
+    case 'event':
+      return change.kind === 'event' && eventMatches(trigger.event, change.type);
+    case 'temperature':
+      return change.kind === 'temperature' && change.to === trigger.temperature;
+    case 'stage':
+      return change.kind === 'stage';
+    case 'segment':
+      return change.kind === 'lead-changed';
+    case 'manual':
+      return false;
   }
 }

@@ -3,7 +3,7 @@ import { uuidv7 } from '../../../src/common/ids';
 import { BenchApp, createApiKey, createDatabase, startApp, withClient } from '../bench-app';
 import { BenchOptions, BenchResult, Scenario, perSecond, result, timed } from '../bench';
 import { profiled } from '../cpu-profile';
-import { CpuMeter } from '../cpu-usage';
+import { CpuMeter, CpuReading } from '../cpu-usage';
 import { PostResult, PostSpec, epochMs, postBatches } from '../post-batches';
 import { REDIS_URL, createQueuePrefix } from '../redis-prefix';
 
@@ -118,8 +118,9 @@ async function runMode(mode: Mode, work: Workload, opts: BenchOptions, afterApp?
     const key = await createApiKey(bench.app);
     const seeded = await timed(() => seedLeads(db.url, [...work.warmupLeads, ...work.leads]));
     log(`app on port ${bench.port}, database ${db.name}${queue ? `, queue prefix ${queue.prefix}` : ''}; ${work.leads.length + work.warmupLeads.length} leads seeded in ${Math.round(seeded.ms)} ms`);
+    const url = `${bench.baseUrl}/v1/events`;
     const spec = (events: readonly GeneratedEvent[]): PostSpec => ({
-      url: `${bench!.baseUrl}/v1/events`,
+      url,
       headers: { authorization: `Bearer ${key}` },
       bodies: toBodies(events),
       concurrency: CONCURRENCY,
@@ -130,7 +131,7 @@ async function runMode(mode: Mode, work: Workload, opts: BenchOptions, afterApp?
     log(`warm-up: ${work.warmupEvents.length} events accepted in ${Math.round(warm.acceptMs)} ms, evaluated in ${Math.round(warm.evaluateMs)} ms`);
 
     const meter = await CpuMeter.start(db.url, db.name);
-    let atSent: ReturnType<CpuMeter['read']> | undefined;
+    let atSent: CpuReading | undefined;
     const run = await profiled(`ingest-${mode}`, () => sendAndEvaluate(db.url, spec(work.events), () => (atSent = meter.read())), log);
     const cpu = meter.read();
     checkSent(run.sent, work.events.length);
