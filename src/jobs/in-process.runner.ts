@@ -25,6 +25,9 @@ export class InProcessJobQueue extends JobQueue {
   private readonly ready: Pending[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly pendingIds = new Set<string>();
+  /** ids enqueued again while their job was running: the work they ask for may be newer than the run */
+  private readonly runningIds = new Set<string>();
+  private readonly rerun = new Map<string, Pending>();
   private active = 0;
   private readonly count = { active: counter(), delayed: counter(), failed: counter() };
   /** next time a job of a rate-limited queue may start */
@@ -48,6 +51,10 @@ export class InProcessJobQueue extends JobQueue {
     if (!parsed.success) throw new JobError('job_invalid_payload', `Invalid payload for ${def.name}: ${parsed.error.message}`);
     if (opts.jobId) {
       const key = `${def.name}:${opts.jobId}`;
+      if (this.runningIds.has(key)) {
+        this.rerun.set(key, { def, payload: parsed.data, id: opts.jobId, attempt: 1 });
+        return;
+      }
       if (this.pendingIds.has(key)) return;
       this.pendingIds.add(key);
     }
@@ -137,6 +144,7 @@ export class InProcessJobQueue extends JobQueue {
 
   private async run(job: Pending): Promise<void> {
     const key = job.id ? `${job.def.name}:${job.id}` : undefined;
+    if (key) this.runningIds.add(key);
     try {
       await this.dispatch(job.def.name, job.payload);
       if (key) this.pendingIds.delete(key);
@@ -149,6 +157,18 @@ export class InProcessJobQueue extends JobQueue {
         if (key) this.pendingIds.delete(key);
         this.count.failed.add(job.def.queue, 1);
         this.logger.error({ err, job: job.def.name, attempts: job.attempt }, 'job failed for good');
+      }
+    } finally {
+      if (key) {
+        this.runningIds.delete(key);
+        const again = this.rerun.get(key);
+        if (again && !this.closed) {
+          this.rerun.delete(key);
+          if (!this.pendingIds.has(key)) {
+            this.pendingIds.add(key);
+            this.push(again);
+          }
+        }
       }
     }
   }

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionService } from '../database/transaction.service';
 import { SuppressionsRepository } from '../delivery/suppressions.repository';
+import { JobQueue } from '../jobs/job-queue';
+import { EVALUATE_LEAD } from '../lifecycle/lifecycle.jobs';
 import { LeadError } from './lead.error';
 import { ListLeadsQuery, LeadView, PatchLeadInput, UpsertLeadInput } from './lead.schemas';
 import { toLeadView } from './lead.view';
@@ -14,12 +16,15 @@ export class LeadsService {
     private readonly tx: TransactionService,
     private readonly leads: LeadsRepository,
     private readonly suppressions: SuppressionsRepository,
+    private readonly jobs: JobQueue,
   ) {}
 
   async upsert(input: UpsertLeadInput): Promise<{ lead: LeadView; created: boolean }> {
     const outcome = await this.leads.upsertMany([input]);
     const lead = await this.leads.findByEmail(input.email);
     if (!lead) throw new LeadError('lead_not_found', `Lead ${input.email} vanished during the upsert`);
+    // grade, persona and the content track follow at once (imports leave this to the sweeper)
+    if (outcome.rows.length) await this.jobs.enqueue(EVALUATE_LEAD, { leadId: lead.id }, { jobId: lead.id });
     return { lead: toLeadView(lead), created: outcome.created === 1 };
   }
 
@@ -38,6 +43,7 @@ export class LeadsService {
     try {
       const lead = await this.leads.patch(id, patch);
       if (!lead) throw notFound(id);
+      await this.jobs.enqueue(EVALUATE_LEAD, { leadId: id }, { jobId: id });
       return toLeadView(lead);
     } catch (e) {
       if ((e as { driverError?: { code?: string } }).driverError?.code === UNIQUE_VIOLATION) {

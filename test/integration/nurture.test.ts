@@ -147,6 +147,8 @@ describe('nurture engine', () => {
   });
 
   it('lets the higher-priority email take the last slot of the frequency cap and holds the other', async () => {
+    // the new lead's cold track would compete for the same slot; keep it out of this one
+    await t.http.post('/v1/workflows/cold-track/pause').set(t.auth).expect(200);
     const id = await newLead();
     await jumpTo(berlin(clock.now(), 3, 11)); // a Wednesday late morning: inside the allowed window
     for (const key of ['cap-1', 'cap-2']) await t.http.post('/v1/sends').set(t.auth).send({ leadId: id, template: 'cfo-visibility', idempotencyKey: `${key}-${id}` }).expect(202);
@@ -162,6 +164,7 @@ describe('nurture engine', () => {
     expect(low.waitingFor).toMatch(/priority|frequency cap/);
     const templates = (await db.query(`SELECT template FROM email_sends WHERE lead_id = $1 AND enrollment_id IS NOT NULL`, [id])).rows.map((r) => r.template);
     expect(templates).toEqual(['case-study-brightwater']);
+    await t.http.post('/v1/workflows/cold-track/resume').set(t.auth).expect(200);
   });
 
   it('refuses to enroll unknown leads and writes nothing', async () => {
