@@ -41,7 +41,9 @@ export class DeliverySweeper {
     const due = await this.sends.dueIds(5000, minAgeMs);
     for (const d of due) {
       const delayMs = Math.max(0, d.next_attempt_at.getTime() - Date.now());
-      await this.jobs.enqueue(SEND_EMAIL, { sendId: d.id }, { jobId: d.id, delayMs });
+      // a fresh id per sweep: a job record orphaned in Redis must not block the send forever;
+      // the processor's claim turns a second job for the same send into a no-op
+      await this.jobs.enqueue(SEND_EMAIL, { sendId: d.id }, { jobId: `${d.id}.sweep-${Date.now()}`, delayMs });
     }
     if (due.length) this.logger.log(`re-enqueued ${due.length} sends from Postgres`);
     return due.length;

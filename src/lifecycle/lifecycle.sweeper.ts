@@ -46,7 +46,10 @@ export class LifecycleSweeper {
       if (Date.now() - this.lastSweepAt < MAX_SWEEP_GAP_MS && (await this.backlog()) >= SWEEP_BATCH) return 0;
       this.lastSweepAt = Date.now();
       const ids = await this.state.pendingLeadIds(SWEEP_BATCH, 1500);
-      await this.jobs.enqueueMany(EVALUATE_LEAD, ids.map((leadId) => ({ payload: { leadId }, opts: { jobId: leadId } })));
+      // a fresh id per sweep, so a job record orphaned in Redis cannot block a lead for good;
+      // an evaluation that finds nothing pending does nothing
+      const sweep = Date.now();
+      await this.jobs.enqueueMany(EVALUATE_LEAD, ids.map((leadId) => ({ payload: { leadId }, opts: { jobId: `${leadId}.sweep-${sweep}` } })));
       return ids.length;
     } catch (e) {
       this.logger.warn({ err: e }, 'could not sweep pending evaluations');

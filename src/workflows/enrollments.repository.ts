@@ -57,7 +57,7 @@ export class EnrollmentsRepository {
    * Takes up to `limit` due enrollments for running: each gets a lease, so no other scheduler
    * takes it while a worker runs it; if that worker dies, the lease runs out and it is due again.
    */
-  async claimDue(limit: number, leaseMs: number, now: Date): Promise<{ id: string }[]> {
+  async claimDue(limit: number, leaseMs: number, now: Date): Promise<{ id: string; claimedAt: number }[]> {
     const [rows] = await this.tx.manager.query<[{ id: string }[], number]>(
       `UPDATE enrollments SET lease_until = $3::timestamptz + make_interval(secs => $2::double precision / 1000)
        WHERE id IN (
@@ -67,7 +67,7 @@ export class EnrollmentsRepository {
        RETURNING id`,
       [limit, leaseMs, now],
     );
-    return rows;
+    return rows.map((r) => ({ id: r.id, claimedAt: now.getTime() }));
   }
 
   /** Due sends of higher priority waiting for the same lead: a lower-priority send lets them go first. */

@@ -58,7 +58,9 @@ export class WorkflowScheduler implements OnModuleInit {
       for (;;) {
         const due = await this.tx.run(() => this.enrollments.claimDue(BATCH, this.config.enrollmentLeaseMs, this.clock.now()));
         if (!due.length) break;
-        await this.jobs.enqueueMany(RUN_ENROLLMENT, due.map((d) => ({ payload: { enrollmentId: d.id }, opts: { jobId: d.id } })));
+        // one job id per claim: a job record orphaned in Redis (keys lost) can never block the row;
+        // a second job for the same enrollment finds it not due and does nothing
+        await this.jobs.enqueueMany(RUN_ENROLLMENT, due.map((d) => ({ payload: { enrollmentId: d.id }, opts: { jobId: `${d.id}.${d.claimedAt}` } })));
         total += due.length;
         if (due.length < BATCH) break;
       }

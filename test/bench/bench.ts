@@ -3,6 +3,7 @@ import { importScenario } from './scenarios/import.bench';
 import { ingestScenario } from './scenarios/ingest.bench';
 import { renderScenario } from './scenarios/render.bench';
 import { sendScenario } from './scenarios/send.bench';
+import { stepsScenario } from './scenarios/steps.bench';
 import { trackScenario } from './scenarios/track.bench';
 
 /** One measured figure next to the baseline measured in the same run, so machine speed cancels out. */
@@ -33,7 +34,7 @@ export interface Scenario {
 
 // Scenarios import this module for their types and helpers and this module imports them back to
 // list them. The cycle is safe because scenarios only touch the helpers inside run().
-const SCENARIOS: readonly Scenario[] = [importScenario, renderScenario, trackScenario, sendScenario, ingestScenario];
+const SCENARIOS: readonly Scenario[] = [importScenario, renderScenario, trackScenario, sendScenario, ingestScenario, stepsScenario];
 
 export function scenarios(): readonly Scenario[] {
   return SCENARIOS;

@@ -82,7 +82,6 @@ describe('nurture engine', () => {
       return e && e.waitingFor !== 'due now' ? e : undefined;
     }, 'the lead to enter the cold track and wait for a weekday morning');
     expect(first.waitingFor).toMatch(/Europe\/Berlin/);
-    const sentAt: Date[] = [];
     for (const expected of [1, 2, 3]) {
       // jump from wait to wait until the step machine has queued the next email
       await eventually(async () => {
@@ -91,7 +90,12 @@ describe('nurture engine', () => {
         if (e?.nextRunAt) await jumpTo(new Date(e.nextRunAt));
         return false;
       }, `cold email ${expected} to be queued`);
-      sentAt.push(clock.now());
+    }
+    // queued_at is the engine clock at the step that sent it
+    const sentAt = (await db.query(`SELECT queued_at FROM email_sends WHERE lead_id = $1 ORDER BY queued_at`, [id])).rows.map((r) => r.queued_at as Date);
+    for (const at of sentAt) {
+      const local = new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Berlin', weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at);
+      expect(local).toMatch(/^(Tue|Wed|Thu) 09:30$/);
     }
     await eventually(() => sink.to(`nurtured${n}@inbox.test`).length === 3, 'three emails at the sink');
     const subjects = receivedBy(id, `nurtured${n}@inbox.test`);
