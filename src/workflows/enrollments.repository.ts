@@ -103,11 +103,10 @@ export class EnrollmentsRepository {
 
   /** The enrollment, locked for one run; undefined when it is no longer waiting or not yet due. */
   async lockDue(id: string, now: Date): Promise<EnrollmentRow | undefined> {
-    const [row] = await this.tx.manager.query<EnrollmentRow[]>(
-      `SELECT * FROM enrollments WHERE id = $1 AND status = 'waiting' AND next_run_at <= $2 FOR UPDATE`,
-      [id, now],
-    );
-    return row;
+    // by primary key only: with due-time conditions in the WHERE, stale statistics after a bulk
+    // enrollment made the planner scan the due index for every run
+    const [row] = await this.tx.manager.query<EnrollmentRow[]>(`SELECT * FROM enrollments WHERE id = $1 FOR UPDATE`, [id]);
+    return row && row.status === 'waiting' && row.next_run_at !== null && row.next_run_at <= now ? row : undefined;
   }
 
   async wait(id: string, s: { stepIndex: number; stepId: string | null; enteredStepAt: Date; nextRunAt: Date; waitingFor: string }): Promise<void> {
