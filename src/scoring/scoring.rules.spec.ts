@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { formatProblem } from '../common/yaml-model';
 import { Condition, ScoringModel, parseScoringModel } from './scoring-model.schema';
-import { ScorableEvent, ScoreState, conditionHolds, countsAsHuman, emptyScoreState, scoreEvents, stageOf } from './scoring.rules';
+import { ScorableEvent, ScoreState, conditionHolds, countsAsHuman, emptyScoreState, scoreEvents } from './scoring.rules';
+import { stageFor } from '../lifecycle/lifecycle.rules';
 
 const TAIL = `decay: none
 stages: { interest: 11, mql: 30, salesReady: 40, salesReadyMinGrade: B }
@@ -207,25 +208,25 @@ describe('the shipped Act-On model (workflows/scoring.yaml)', () => {
     const daily = (days: number) => Array.from({ length: days }, (_, d) => ev('email.opened', d));
     expect(total(run(daily(30)))).toBe(5);
     expect(total(run(daily(365)))).toBe(10);
-    expect(stageOf(actOn, total(run(daily(365))), 'A')).toBe('awareness');
+    expect(stageFor(total(run(daily(365))), 'A', actOn.stages)).toBe('awareness');
   });
 
   it('a download and a webinar registration make an MQL; attending makes the lead sales-ready', () => {
     const mql = run([ev('content.downloaded', 0, { product: 'CRM' }), ev('webinar.registered', 2, { webinar: 'w1' })]);
     expect(total(mql)).toBe(30);
     expect(mql.scores['product:crm']).toBe(20);
-    expect(stageOf(actOn, total(mql), 'B')).toBe('mql');
+    expect(stageFor(total(mql), 'B', actOn.stages)).toBe('mql');
 
     const ready = run([ev('webinar.attended', 9, { webinar: 'w1' }), ev('webinar.attended', 9.01, { webinar: 'w1' })], mql);
     expect(total(ready)).toBe(65);
-    expect(stageOf(actOn, total(ready), 'B')).toBe('sales-ready');
+    expect(stageFor(total(ready), 'B', actOn.stages)).toBe('sales-ready');
     // a top score with a poor fit stays with marketing
-    expect(stageOf(actOn, total(ready), 'C+')).toBe('mql');
-    expect(stageOf(actOn, total(ready), null)).toBe('mql');
+    expect(stageFor(total(ready), 'C+', actOn.stages)).toBe('mql');
+    expect(stageFor(total(ready), null, actOn.stages)).toBe('mql');
   });
 
   it('stages follow the Act-On thresholds', () => {
-    expect([0, 10, 11, 29, 30, 39, 40].map((t) => stageOf(actOn, t, 'A'))).toEqual(['awareness', 'awareness', 'interest', 'interest', 'mql', 'mql', 'sales-ready']);
+    expect([0, 10, 11, 29, 30, 39, 40].map((t) => stageFor(t, 'A', actOn.stages))).toEqual(['awareness', 'awareness', 'interest', 'interest', 'mql', 'mql', 'sales-ready']);
   });
 
   it('a pricing visit scores page and pricing; the careers page takes points away', () => {

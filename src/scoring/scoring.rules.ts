@@ -1,4 +1,3 @@
-import { Grade, compareGrades } from '../grading/grade.rules';
 import { Condition, FieldRef, Scalar, ScoringModel, ScoringRule, round2 } from './scoring-model.schema';
 
 export interface ScorableEvent {
@@ -35,8 +34,6 @@ export interface LedgerEntry {
   reason: string;
   at: Date;
 }
-
-export type Stage = 'awareness' | 'interest' | 'mql' | 'sales-ready';
 
 export const TOTAL = 'total';
 export const productDimension = (name: string): string => `product:${name.trim().toLowerCase()}`;
@@ -160,13 +157,4 @@ export function scoreEvents(
     }
   }
   return { state: { scores, ruleStats }, ledger };
-}
-
-/** The funnel stage of a total: sales-ready also needs the model's minimum grade (a keen student stays an MQL). */
-export function stageOf(model: ScoringModel, total: number, grade: Grade | null): Stage {
-  const s = model.stages;
-  if (total >= s.salesReady && grade !== null && compareGrades(grade, s.salesReadyMinGrade) >= 0) return 'sales-ready';
-  if (total >= s.mql) return 'mql';
-  if (total >= s.interest) return 'interest';
-  return 'awareness';
 }

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestApp, bootTestApp } from '../support/test-app';
-import { until } from '../support/smtp-sink';
+import { eventually } from '../support/wait';
 
 describe('outbox transport (SMTP_URL unset) with DKIM', () => {
   let t: TestApp;
@@ -27,7 +27,7 @@ describe('outbox transport (SMTP_URL unset) with DKIM', () => {
   it('writes a DKIM-signed .eml to DATA_DIR/outbox and shows it at /dev/outbox', async () => {
     const lead = (await t.http.post('/v1/leads').set(t.auth).send({ email: 'reader@inbox.test', firstName: 'Rea' })).body.lead;
     const { body } = await t.http.post('/v1/sends').set(t.auth).send({ leadId: lead.id, template, idempotencyKey: 'outbox-1' });
-    await until(async () => (await t.http.get(`/v1/sends/${body.send.id}`).set(t.auth)).body.status === 'sent');
+    await eventually(async () => (await t.http.get(`/v1/sends/${body.send.id}`).set(t.auth)).body.status === 'sent');
 
     const dir = join(t.config.dataDir, 'outbox');
     expect(readdirSync(dir).sort()).toEqual([`${body.send.id}.eml`, `${body.send.id}.json`]);

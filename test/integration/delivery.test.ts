@@ -1,7 +1,8 @@
 import { ParsedMail } from 'mailparser';
 import { Client } from 'pg';
 import { TestApp, bootTestApp } from '../support/test-app';
-import { SmtpSink, until } from '../support/smtp-sink';
+import { SmtpSink } from '../support/smtp-sink';
+import { eventually } from '../support/wait';
 
 const PUBLIC_URL = 'http://kindling.test';
 
@@ -49,7 +50,7 @@ describe.each([
     const res = await send(lead.id, `first-${lead.id}`);
     expect(res.status).toBe(202);
     const id = res.body.send.id;
-    await until(async () => (await status(id)).status === 'sent', 15_000, 'send to be sent');
+    await eventually(async () => (await status(id)).status === 'sent', 'send to be sent');
     const [mail] = sink.to(lead.email);
     expect(mail).toBeDefined();
     expect(mail.messageId).toBe(res.body.send.messageId);
@@ -67,7 +68,7 @@ describe.each([
   it('redirects a tracked click to the stored URL and records it; a tampered token gets 404 and no redirect', async () => {
     const lead = await newLead();
     const { body } = await send(lead.id, `click-${lead.id}`);
-    await until(async () => (await status(body.send.id)).status === 'sent');
+    await eventually(async () => (await status(body.send.id)).status === 'sent');
     const html = String(sink.to(lead.email)[0].html);
     const click = [...html.matchAll(/href="(http:\/\/kindling\.test\/t\/c\/[^"]+)"/g)][0][1];
     const { rows } = await db.query('SELECT links FROM email_sends WHERE id = $1', [body.send.id]);
@@ -88,7 +89,7 @@ describe.each([
   it('answers the open pixel as an uncached GIF and stores the open with its class', async () => {
     const lead = await newLead();
     const { body } = await send(lead.id, `open-${lead.id}`);
-    await until(async () => (await status(body.send.id)).status === 'sent');
+    await eventually(async () => (await status(body.send.id)).status === 'sent');
     const pixel = /<img src="http:\/\/kindling\.test(\/t\/o\/[^"]+)"/.exec(String(sink.to(lead.email)[0].html))![1];
     const human = await t.http.get(pixel).set('user-agent', 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Thunderbird/128.0');
     expect(human.status).toBe(200);
@@ -104,7 +105,7 @@ describe.each([
     const [a, b] = await Promise.all([send(lead.id, `dup-${lead.id}`), send(lead.id, `dup-${lead.id}`)]);
     expect(a.body.send.id).toBe(b.body.send.id);
     expect([a.body.created, b.body.created].sort()).toEqual([false, true]);
-    await until(async () => (await status(a.body.send.id)).status === 'sent');
+    await eventually(async () => (await status(a.body.send.id)).status === 'sent');
     await new Promise((r) => setTimeout(r, 300));
     expect(sink.to(lead.email)).toHaveLength(1);
   });
@@ -113,7 +114,7 @@ describe.each([
     const lead = await newLead();
     sink.script.push(421, 451);
     const { body } = await send(lead.id, `retry-${lead.id}`);
-    const final = await until(async () => {
+    const final = await eventually(async () => {
       const s = await status(body.send.id);
       return s.status === 'sent' ? s : undefined;
     });
@@ -127,21 +128,21 @@ describe.each([
     const lead = await newLead();
     sink.perRecipient.set(lead.email, 550);
     const first = await send(lead.id, `bounce-${lead.id}`);
-    const s = await until(async () => {
+    const s = await eventually(async () => {
       const x = await status(first.body.send.id);
       return x.status === 'bounced' ? x : undefined;
     });
     expect(s.lastError).toMatch(/550/);
     sink.perRecipient.delete(lead.email);
     const second = await send(lead.id, `after-bounce-${lead.id}`);
-    await until(async () => (await status(second.body.send.id)).status === 'suppressed');
+    await eventually(async () => (await status(second.body.send.id)).status === 'suppressed');
     expect(sink.to(lead.email)).toHaveLength(0);
   });
 
   it('unsubscribes with one POST (RFC 8058) and stops the next send', async () => {
     const lead = await newLead();
     const { body } = await send(lead.id, `unsub-${lead.id}`);
-    await until(async () => (await status(body.send.id)).status === 'sent');
+    await eventually(async () => (await status(body.send.id)).status === 'sent');
     const url = /^<([^>]+)>/.exec(header(sink.to(lead.email)[0], 'list-unsubscribe'))![1];
     const page = await t.http.get(url.slice(PUBLIC_URL.length));
     expect(page.status).toBe(200);
@@ -152,7 +153,7 @@ describe.each([
     expect(post.text).toContain('@inbox.test');
     expect((await t.http.get(`/v1/leads/${lead.id}`).set(t.auth)).body.unsubscribedAt).not.toBeNull();
     const next = await send(lead.id, `after-unsub-${lead.id}`);
-    await until(async () => (await status(next.body.send.id)).status === 'suppressed');
+    await eventually(async () => (await status(next.body.send.id)).status === 'suppressed');
     expect(sink.to(lead.email)).toHaveLength(1);
   });
 
@@ -169,6 +170,6 @@ describe.each([
     expect(bad.status).toBe(400);
     expect((await t.http.post('/v1/webhooks/bounces').send({ type: 'bounce', email: a.email })).status).toBe(401);
     const s = await send(a.id, `after-webhook-${a.id}`);
-    await until(async () => (await status(s.body.send.id)).status === 'suppressed');
+    await eventually(async () => (await status(s.body.send.id)).status === 'suppressed');
   });
 });

@@ -4,6 +4,7 @@ import { defineJob } from '../../src/jobs/job-definition';
 import { JobHandler } from '../../src/jobs/job-handler.decorator';
 import { JobQueue } from '../../src/jobs/job-queue';
 import { TestApp, bootTestApp } from '../support/test-app';
+import { eventually } from '../support/wait';
 
 const ECHO = defineJob('test.echo', z.object({ n: z.number().int(), failTimes: z.number().int().default(0), sleepMs: z.number().default(0) }), {
   attempts: 4,
@@ -27,14 +28,6 @@ class EchoHandler {
 @Module({ providers: [EchoHandler] })
 class EchoModule {}
 
-async function until(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 describe.each([
   ['BullMQ on Redis', true],
   ['in-process', false],
@@ -56,7 +49,7 @@ describe.each([
 
   it('runs the registered handler with the validated payload', async () => {
     await jobs.enqueue(ECHO, { n: 1 });
-    await until(() => handler.done.includes(1));
+    await eventually(() => handler.done.includes(1));
   });
 
   it('refuses an invalid payload when it is enqueued', async () => {
@@ -65,13 +58,13 @@ describe.each([
 
   it('retries a failing job with backoff until it succeeds', async () => {
     await jobs.enqueue(ECHO, { n: 2, failTimes: 2 });
-    await until(() => handler.done.includes(2));
+    await eventually(() => handler.done.includes(2));
     expect(handler.calls.filter((n) => n === 2)).toHaveLength(3);
   });
 
   it('gives up after the configured attempts', async () => {
     await jobs.enqueue(ECHO, { n: 3, failTimes: 99 });
-    await until(() => handler.calls.filter((n) => n === 3).length === 4);
+    await eventually(() => handler.calls.filter((n) => n === 3).length === 4);
     await new Promise((r) => setTimeout(r, 300));
     expect(handler.calls.filter((n) => n === 3)).toHaveLength(4);
     expect(handler.done).not.toContain(3);
@@ -80,12 +73,12 @@ describe.each([
   it('runs a job once when it is enqueued twice with the same id while pending', async () => {
     await jobs.enqueue(ECHO, { n: 4 }, { jobId: 'lead-42', delayMs: 200 });
     await jobs.enqueue(ECHO, { n: 4 }, { jobId: 'lead-42', delayMs: 200 });
-    await until(() => handler.done.includes(4));
+    await eventually(() => handler.done.includes(4));
     await new Promise((r) => setTimeout(r, 400));
     expect(handler.calls.filter((n) => n === 4)).toHaveLength(1);
     // once done, the same id may run again (ids coalesce pending work, they do not block future work)
     await jobs.enqueue(ECHO, { n: 4 }, { jobId: 'lead-42' });
-    await until(() => handler.done.filter((n) => n === 4).length === 2);
+    await eventually(() => handler.done.filter((n) => n === 4).length === 2);
   });
 
   it('reports queue depths', async () => {
@@ -95,7 +88,7 @@ describe.each([
 
   it('lets jobs in flight finish before the app closes', async () => {
     await jobs.enqueue(ECHO, { n: 5, sleepMs: 700 });
-    await until(() => handler.calls.includes(5));
+    await eventually(() => handler.calls.includes(5));
     closed = true;
     await t.close();
     expect(handler.done).toContain(5);
