@@ -4,6 +4,12 @@ import { join } from 'node:path';
 import { createTransport, Transporter } from 'nodemailer';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { OutgoingMail } from './message-composer';
+import { MimeMessage, buildMime } from './mime-message';
+
+/** A message ready for the transport; the outbox also keeps its parts for /dev/outbox. */
+export interface PreparedMail extends MimeMessage {
+  outbox?: OutgoingMail;
+}
 
 /** The outbox's sidecar: the message as sent, plus where and when. */
 export type OutboxSummary = OutgoingMail & { id: string; date: string };
@@ -56,15 +62,24 @@ export class MailTransport implements OnApplicationShutdown {
     return this.outboxDir ? 'outbox' : 'smtp';
   }
 
-  async send(message: OutgoingMail, fileStem: string): Promise<TransportResult> {
-    // base64 bodies: nodemailer's quoted-printable encoder was the largest cost per message
-    const info = (await this.transporter.sendMail({ ...message, textEncoding: 'base64' })) as { response?: string; message?: Buffer };
+  /**
+   * The message as it will go out: finished MIME, so nodemailer only signs (DKIM) and transmits
+   * it (its composer was the largest cost per message). Done before the send is claimed so that
+   * only a Buffer outside the JS heap, not the rendered strings, waits for the claim and for SMTP.
+   */
+  prepare(message: OutgoingMail): PreparedMail {
+    return { ...buildMime(message), outbox: this.outboxDir ? message : undefined };
+  }
+
+  async send(mail: PreparedMail, fileStem: string): Promise<TransportResult> {
+    const info = (await this.transporter.sendMail({ raw: mail.raw, envelope: mail.envelope })) as { response?: string; message?: Buffer };
     if (!this.outboxDir) return { response: String(info.response ?? '') };
+    if (!mail.outbox) throw new Error(`message ${fileStem} was prepared for SMTP, not for the outbox`);
     await mkdir(this.outboxDir, { recursive: true });
     const file = join(this.outboxDir, `${fileStem}.eml`);
     await writeFile(file, info.message ?? Buffer.alloc(0));
     // a sidecar with the parts as sent, so /dev/outbox can show them without a MIME parser
-    const summary: OutboxSummary = { id: fileStem, date: new Date().toISOString(), ...message };
+    const summary: OutboxSummary = { id: fileStem, date: new Date().toISOString(), ...mail.outbox };
     await writeFile(join(this.outboxDir, `${fileStem}.json`), JSON.stringify(summary));
     return { response: `250 written to outbox ${fileStem}.eml`, file };
   }

@@ -22,6 +22,13 @@ describe('sendBlockReason', () => {
     expect(sendBlockReason(ok, 'bounced', 'transactional')).toBe('bounced');
     expect(sendBlockReason(ok, 'complained', 'transactional')).toBe('complained');
   });
+
+  it('sends internal mail about an unsubscribed lead, but nothing about an erased one or to a bouncing recipient', () => {
+    expect(sendBlockReason({ ...ok, unsubscribedAt: new Date(), consent: false }, 'unsubscribed', 'internal')).toBeUndefined();
+    expect(sendBlockReason({ ...ok, erasedAt: new Date() }, undefined, 'internal')).toBe('erased');
+    expect(sendBlockReason(undefined, undefined, 'internal')).toBe('lead-missing');
+    expect(sendBlockReason(ok, 'bounced', 'internal')).toBe('bounced');
+  });
 });
 
 describe('smtpOutcome', () => {

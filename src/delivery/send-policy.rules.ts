@@ -1,7 +1,14 @@
 import { retryDelayMs } from '../jobs/backoff.policy';
 import { SuppressionReason } from './suppression.entity';
 
-export type SendCategory = 'marketing' | 'transactional';
+/**
+ * marketing: the lead's nurture mail (tracked, unsubscribable, consent and caps apply).
+ * transactional: mail to the lead that ignores marketing opt-outs.
+ * internal: mail to one of our own people (e.g. a rep notification) ABOUT the lead: sent to an
+ * explicit recipient, untracked, no unsubscribe, outside the lead's opt-outs, caps and windows.
+ */
+export type SendCategory = 'marketing' | 'transactional' | 'internal';
+export const SEND_CATEGORIES = ['marketing', 'transactional', 'internal'] as const satisfies readonly SendCategory[];
 export type BlockReason = SuppressionReason | 'no-consent' | 'lead-missing';
 
 export interface Recipient {
@@ -12,14 +19,15 @@ export interface Recipient {
 
 /**
  * Checked when a send is queued AND again right before it goes out, so an unsubscribe or a
- * bounce that lands in between stops it. Transactional mail (rep notifications) ignores
- * marketing opt-outs but never goes to erased or bouncing addresses.
+ * bounce that lands in between stops it. `suppression` is that of the address the message goes
+ * to: the lead's, or an internal send's recipient. Transactional and internal mail ignore
+ * marketing opt-outs but never go to bouncing addresses, and nothing is sent about an erased lead.
  */
 export function sendBlockReason(lead: Recipient | undefined, suppression: SuppressionReason | undefined, category: SendCategory): BlockReason | undefined {
   if (!lead) return 'lead-missing';
   if (lead.erasedAt) return 'erased';
   if (suppression === 'erased' || suppression === 'bounced' || suppression === 'complained') return suppression;
-  if (category === 'transactional') return undefined;
+  if (category !== 'marketing') return undefined;
   if (suppression) return suppression;
   if (lead.unsubscribedAt) return 'unsubscribed';
   if (lead.consent === false) return 'no-consent';

@@ -13,6 +13,21 @@ export const createSendSchema = z
   .strict();
 export type CreateSendInput = z.output<typeof createSendSchema>;
 
+/** Who gets an internal send (a rep, an owner): the lead it is about is only its template context. */
+export const sendRecipientSchema = z
+  .object({
+    email: z.email().max(320),
+    name: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .regex(/^[^\r\n]*$/, 'must be one line')
+      .optional(),
+  })
+  .strict();
+export type SendRecipient = z.output<typeof sendRecipientSchema>;
+
 export const sendViewSchema = z.object({
   id: z.uuid(),
   leadId: z.uuid(),

@@ -1,5 +1,9 @@
 import { ParsedMail } from 'mailparser';
 import { Client } from 'pg';
+import { SEND_EMAIL } from '../../src/delivery/delivery.jobs';
+import { SendsService } from '../../src/delivery/sends.service';
+import { decodeEntities } from '../../src/email/link-rewrite.rules';
+import { JobQueue } from '../../src/jobs/job-queue';
 import { TestApp, bootTestApp } from '../support/test-app';
 import { SmtpSink } from '../support/smtp-sink';
 import { eventually } from '../support/wait';
@@ -110,6 +114,17 @@ describe.each([
     expect(sink.to(lead.email)).toHaveLength(1);
   });
 
+  it('delivers a send once when several jobs for it run at the same time (a sweep beside the first job)', async () => {
+    const lead = await newLead();
+    const { row } = await t.app.get(SendsService).stage({ leadId: lead.id, template, idempotencyKey: `jobs-${lead.id}` });
+    const jobs = t.app.get(JobQueue);
+    await Promise.all([0, 1, 2, 3].map((i) => jobs.enqueue(SEND_EMAIL, { sendId: row.id }, { jobId: `${row.id}.twice-${i}` })));
+    await eventually(async () => (await status(row.id)).status === 'sent');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sink.to(lead.email)).toHaveLength(1);
+    expect((await status(row.id)).attempts).toBe(1);
+  });
+
   it('retries after 421 and 451 with backoff, then delivers', async () => {
     const lead = await newLead();
     sink.script.push(421, 451);
@@ -171,5 +186,80 @@ describe.each([
     expect((await t.http.post('/v1/webhooks/bounces').send({ type: 'bounce', email: a.email })).status).toBe(401);
     const s = await send(a.id, `after-webhook-${a.id}`);
     await eventually(async () => (await status(s.body.send.id)).status === 'suppressed');
+  });
+
+  it('sends internal mail to its recipient about the lead: past its unsubscribe, untracked, no List-Unsubscribe', async () => {
+    const lead = await newLead({ lastName: 'Lindqvist', jobTitle: 'CFO' });
+    const marketing = await send(lead.id, `internal-mkt-${lead.id}`);
+    await eventually(async () => (await status(marketing.body.send.id)).status === 'sent');
+    const [tracked] = sink.to(lead.email);
+    const unsubscribe = /^<([^>]+)>/.exec(header(tracked, 'list-unsubscribe'))![1];
+    expect(String(tracked.html)).toContain(`${PUBLIC_URL}/t/o/`);
+    expect(String(tracked.html)).toContain(`${PUBLIC_URL}/t/c/`);
+    expect((await t.http.post(unsubscribe.slice(PUBLIC_URL.length)).type('form').send('List-Unsubscribe=One-Click')).status).toBe(200);
+
+    const rep = `rep${n}@sales.test`;
+    const sends = t.app.get(SendsService);
+    const request = {
+      leadId: lead.id,
+      template: 'rep-new-lead',
+      category: 'internal' as const,
+      recipient: { email: rep, name: 'Rita Rep' },
+      idempotencyKey: `notify-${lead.id}`,
+      data: { rep: { firstName: 'Rita' }, grade: 'A', score: 87, assignment: { acceptUrl: 'https://crm.example/accept/1?sig=abc', returnUrl: 'https://crm.example/return/1', leadUrl: 'https://app.example/leads/1', slaHours: 4, dueAt: new Date().toISOString() } },
+    };
+    const { send: internal, created } = await sends.queue(request);
+    expect(created).toBe(true);
+    await eventually(async () => (await status(internal.id)).status === 'sent', 'internal send to be sent');
+    // a marketing send to the now unsubscribed lead is still stopped
+    const blocked = await send(lead.id, `internal-mkt-after-${lead.id}`);
+    await eventually(async () => (await status(blocked.body.send.id)).status === 'suppressed');
+
+    expect(sink.to(lead.email)).toHaveLength(1);
+    const [mail] = sink.to(rep);
+    expect(mail.messageId).toBe(internal.messageId);
+    expect(mail.to && !Array.isArray(mail.to) && mail.to.value).toEqual([{ address: rep, name: 'Rita Rep' }]);
+    const html = String(mail.html);
+    expect(mail.subject).toContain(`${lead.firstName} Lindqvist`);
+    expect(html).toContain('Hi Rita');
+    // as the template wrote them (Handlebars writes "=" as &#x3D; in attributes)
+    const hrefs = [...html.matchAll(/href="(http[^"]+)"/g)].map((m) => decodeEntities(m[1]));
+    expect(hrefs).toEqual(['https://crm.example/accept/1?sig=abc', 'https://crm.example/return/1', 'https://app.example/leads/1']);
+    expect(mail.text).toContain('https://crm.example/accept/1?sig=abc');
+    for (const part of [html, String(mail.text)]) {
+      expect(part).not.toContain(`${PUBLIC_URL}/t/`);
+      expect(part).not.toContain(`${PUBLIC_URL}/u/`);
+    }
+    expect(mail.headerLines.filter((h) => h.key.startsWith('list-'))).toEqual([]);
+    const { rows } = await db.query(`SELECT lead_id, category, recipient_email, recipient_name, links FROM email_sends WHERE id = $1`, [internal.id]);
+    expect(rows).toEqual([{ lead_id: lead.id, category: 'internal', recipient_email: rep, recipient_name: 'Rita Rep', links: [] }]);
+
+    // the same key is the same send; an internal send names its recipient, nothing else may
+    expect(await sends.queue(request)).toMatchObject({ created: false, send: { id: internal.id } });
+    await expect(sends.queue({ ...request, idempotencyKey: `no-recipient-${lead.id}`, recipient: undefined })).rejects.toMatchObject({ code: 'send_recipient_invalid' });
+    await expect(sends.queue({ ...request, idempotencyKey: `bad-recipient-${lead.id}`, recipient: { email: 'not-an-address' } })).rejects.toMatchObject({ code: 'send_recipient_invalid' });
+    await expect(sends.queue({ ...request, idempotencyKey: `mkt-recipient-${lead.id}`, category: 'marketing' })).rejects.toMatchObject({ code: 'send_recipient_invalid' });
+  });
+
+  it('mails nothing about an erased lead, whether erased before the internal send is queued or before it goes out', async () => {
+    const sends = t.app.get(SendsService);
+    const rep = `rep-erased${n}@sales.test`;
+    const internal = (leadId: string, key: string) =>
+      sends.queue({ leadId, template: 'rep-new-lead', category: 'internal', recipient: { email: rep }, idempotencyKey: key, data: { assignment: { slaHours: 4 } } });
+    const before = await newLead();
+    expect((await t.http.delete(`/v1/leads/${before.id}`).set(t.auth)).status).toBe(200);
+    await expect(internal(before.id, `erased-before-${before.id}`)).rejects.toMatchObject({ code: 'lead_not_found' });
+
+    // staged, erased, then handed to delivery: the check at send time stops it
+    const after = await newLead();
+    const { row } = await sends.stage({ leadId: after.id, template: 'rep-new-lead', category: 'internal', recipient: { email: rep }, idempotencyKey: `erased-after-${after.id}` });
+    expect((await t.http.delete(`/v1/leads/${after.id}`).set(t.auth)).status).toBe(200);
+    await sends.deliver([row.id]);
+    const final = await eventually(async () => {
+      const s = await status(row.id);
+      return s.status === 'suppressed' ? s : undefined;
+    });
+    expect(final.lastError).toBe('erased');
+    expect(sink.to(rep)).toHaveLength(0);
   });
 });

@@ -115,13 +115,17 @@ async function deliverThroughApp(sink: SmtpCounter, n: number, warmup: number, e
     const sends = bench.app.get(SendsService);
     const deliver = async (batch: SeededLead[], tag: string) => {
       await sink.reset();
+      const commitsBefore = await commitCount(db.url, db.name);
       const cpu = await CpuMeter.start(db.url, db.name);
       const start = performance.now();
       await forEachLimited(batch, QUEUE_CALLERS, (lead) => sends.queue({ leadId: lead.id, template: template.name, idempotencyKey: `${tag}:${lead.id}` }).then(() => undefined));
       const queuedMs = performance.now() - start;
       const stats = await sink.waitFor(batch.length, TIMEOUT_MS);
       await waitForSent(db.url, tag, batch.length);
-      return { ms: performance.now() - start, queuedMs, stats, cpu: cpu.read() };
+      const ms = performance.now() - start;
+      const reading = cpu.read();
+      // every statement of the delivery path commits on its own (no BEGIN), so commits count its round trips (plus a few polls of waitForSent)
+      return { ms, queuedMs, stats, cpu: reading, commits: (await commitCount(db.url, db.name)) - commitsBefore };
     };
     await deliver(leads.slice(0, warmup), 'warmup');
     const run = await profiled(label, () => deliver(leads.slice(warmup), 'run'), opts.log);
@@ -133,7 +137,8 @@ async function deliverThroughApp(sink: SmtpCounter, n: number, warmup: number, e
     );
     opts.log(
       `${label}: CPU per message ${per(run.cpu.selfMs)} ms in the app process (${per(run.cpu.selfSystemMs)} of it in the kernel), ` +
-        `${per(run.cpu.postgresMs)} ms in its ${run.cpu.backends} Postgres backends, ${per(run.stats.cpuMs)} ms in the sink`,
+        `${per(run.cpu.postgresMs)} ms in its ${run.cpu.backends} Postgres backends, ${per(run.stats.cpuMs)} ms in the sink` +
+        (Number.isNaN(run.commits) ? '' : `; ${(run.commits / n).toFixed(2)} Postgres commits (statements) per message`),
     );
     const problems = [
       run.stats.messages !== n && `sink got ${run.stats.messages} messages, expected ${n}`,
@@ -240,6 +245,19 @@ async function waitForSent(url: string, tag: string, count: number): Promise<voi
       if (Date.now() > deadline) throw new Error(`${rows[0].n} of ${count} sends marked sent within ${TIMEOUT_MS} ms`);
       await new Promise((r) => setTimeout(r, 10));
     }
+  });
+}
+
+/**
+ * With BENCH_SEND_COMMITS=1, transactions committed in the database so far (NaN otherwise).
+ * Backends report them up to 10 s late when idle, so this waits that long before reading.
+ */
+async function commitCount(url: string, name: string): Promise<number> {
+  if (!process.env.BENCH_SEND_COMMITS) return NaN;
+  await new Promise((r) => setTimeout(r, 11_000));
+  return withClient(url, async (c) => {
+    const { rows } = await c.query<{ n: string }>(`SELECT (xact_commit + xact_rollback)::text AS n FROM pg_stat_database WHERE datname = $1`, [name]);
+    return Number(rows[0].n);
   });
 }
 
