@@ -42,6 +42,8 @@ export interface AppConfig {
   enrollmentLeaseMs: number;
   /** how long a send being delivered stays taken; a worker that dies mid-send frees it after this */
   deliveryLeaseMs: number;
+  /** outbound webhooks (src/webhooks): request timeout, posts at once per process, retry horizon and first delay, how often due deliveries are looked for */
+  webhooks: { timeoutMs: number; concurrency: number; retryHorizonMs: number; retryBaseMs: number; pollMs: number };
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -105,6 +107,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     enrollmentLeaseMs: env.ENROLLMENT_LEASE_MS,
     deliveryLeaseMs: env.DELIVERY_LEASE_MS,
+    webhooks: {
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      concurrency: env.WEBHOOK_CONCURRENCY,
+      retryHorizonMs: env.WEBHOOK_RETRY_HOURS * 3600_000,
+      retryBaseMs: env.WEBHOOK_RETRY_BASE_MS,
+      pollMs: env.WEBHOOK_POLL_MS,
+    },
   };
 }
 

@@ -44,6 +44,11 @@ export const envSchema = z
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(15000),
     ENROLLMENT_LEASE_MS: z.coerce.number().int().min(1000).default(120_000),
     DELIVERY_LEASE_MS: z.coerce.number().int().min(1000).default(300_000),
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+    WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+    WEBHOOK_RETRY_HOURS: z.coerce.number().min(0).max(24 * 7).default(24),
+    WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).default(30_000),
+    WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
   })
   .superRefine((env, ctx) => {
     const dkim = [env.DKIM_DOMAIN, env.DKIM_SELECTOR, env.DKIM_PRIVATE_KEY].filter(Boolean).length;

@@ -11,6 +11,7 @@ import { LeadsRepository } from '../leads/leads.repository';
 import { parseBounceNotices } from './bounce.rules';
 import { DeliveryError } from './delivery.error';
 import { SuppressionsRepository } from './suppressions.repository';
+import { WebhooksService } from '../webhooks/webhooks.service';
 
 export interface BounceReport {
   received: number;
@@ -29,6 +30,7 @@ export class BouncesService {
     private readonly suppressions: SuppressionsRepository,
     private readonly leads: LeadsRepository,
     private readonly activities: ActivitiesRepository,
+    private readonly webhooks: WebhooksService,
   ) {}
 
   /** An API key, or BOUNCE_WEBHOOK_TOKEN as ?token= for senders that cannot set headers (Amazon SNS). */
@@ -58,7 +60,9 @@ export class BouncesService {
         }
         const lead = await this.leads.findByEmail(email);
         if (!lead) return;
-        if (notice.kind === 'complaint') await this.leads.markUnsubscribed(lead.id);
+        const unsubscribed = notice.kind === 'complaint' ? await this.leads.markUnsubscribed(lead.id) : undefined;
+        if (unsubscribed && !unsubscribed.already) await this.webhooks.emit('lead.unsubscribed', { leadId: lead.id, email, via: 'complaint' });
+        if (notice.kind === 'bounce') await this.webhooks.emit('email.bounced', { leadId: lead.id, email, reason: notice.reason, permanent: notice.permanent, source: 'webhook' });
         await this.activities.insertMany([
           {
             id: uuidv7(),

@@ -5,6 +5,7 @@ import { TransactionService } from '../database/transaction.service';
 import { SendsRepository } from '../delivery/sends.repository';
 import { SuppressionsRepository } from '../delivery/suppressions.repository';
 import { LeadsRepository } from '../leads/leads.repository';
+import { WebhooksService } from '../webhooks/webhooks.service';
 import { TrackingError } from './tracking.error';
 import { TrackingService } from './tracking.service';
 
@@ -23,6 +24,7 @@ export class UnsubscribeService {
     private readonly leads: LeadsRepository,
     private readonly suppressions: SuppressionsRepository,
     private readonly activities: ActivitiesRepository,
+    private readonly webhooks: WebhooksService,
   ) {}
 
   async describe(raw: string): Promise<UnsubscribeView> {
@@ -43,6 +45,7 @@ export class UnsubscribeService {
       await this.activities.insertMany([
         { id: uuidv7(), leadId: send.lead_id, type: 'email.unsubscribed', occurredAt: new Date(), sendId, properties: { via }, idempotencyKey: `unsubscribe:${sendId}` },
       ]);
+      if (!result.already) await this.webhooks.emit('lead.unsubscribed', { leadId: send.lead_id, email: result.email, via, sendId });
       return { maskedEmail: mask(result.email), alreadyUnsubscribed: result.already };
     });
   }
