@@ -6,7 +6,7 @@ import { TransactionService } from '../database/transaction.service';
 import { JobQueue } from '../jobs/job-queue';
 import { UpsertLeadInput } from '../leads/lead.schemas';
 import { LeadsRepository } from '../leads/leads.repository';
-import { EVALUATE_LEAD } from '../lifecycle/lifecycle.jobs';
+import { EVALUATE_LEADS } from '../lifecycle/lifecycle.jobs';
 import { IncomingEvent, IngestReport, eventSchema } from './event.schemas';
 import { EventsRepository, NewEvent } from './events.repository';
 
@@ -56,8 +56,9 @@ export class EventsService {
       return { attempted: rows.length, inserted };
     });
 
+    // one job for the request's leads: they are evaluated together, in as few transactions as fit
     const leadIds = [...new Set(stored.inserted.map((r) => r.lead_id).filter((id): id is string => id !== null))];
-    await this.jobs.enqueueMany(EVALUATE_LEAD, leadIds.map((leadId) => ({ payload: { leadId }, opts: { jobId: leadId } })));
+    if (leadIds.length) await this.jobs.enqueue(EVALUATE_LEADS, { leadIds }, { jobId: `ingest-${stored.inserted[0].id}` });
     rejected.sort((a, b) => a.index - b.index);
     return { accepted: stored.inserted.length, duplicates: stored.attempted - stored.inserted.length, rejected };
   }

@@ -2,12 +2,12 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { JobQueue } from '../jobs/job-queue';
-import { LeadEvaluator } from './lead-evaluator.service';
+import { LEADS_PER_BATCH, LeadEvaluator } from './lead-evaluator.service';
 import { LeadStateRepository } from './lead-state.repository';
-import { EVALUATE_LEAD } from './lifecycle.jobs';
+import { EVALUATE_LEADS } from './lifecycle.jobs';
 
 const DECAY_EVERY_MS = 24 * 3600_000;
-/** Leads one sweep enqueues at most. */
+/** Leads one sweep enqueues at most (in jobs of LEADS_PER_BATCH). */
 const SWEEP_BATCH = 2000;
 /**
  * While the queue already holds a sweep's worth of waiting jobs, nearly everything a sweep
@@ -43,13 +43,15 @@ export class LifecycleSweeper {
     if (!this.enabled || this.busy.evaluate) return 0;
     this.busy.evaluate = true;
     try {
-      if (Date.now() - this.lastSweepAt < MAX_SWEEP_GAP_MS && (await this.backlog()) >= SWEEP_BATCH) return 0;
+      if (Date.now() - this.lastSweepAt < MAX_SWEEP_GAP_MS && (await this.backlog()) >= SWEEP_BATCH / LEADS_PER_BATCH) return 0;
       this.lastSweepAt = Date.now();
       const ids = await this.state.pendingLeadIds(SWEEP_BATCH, 1500);
-      // a fresh id per sweep, so a job record orphaned in Redis cannot block a lead for good;
-      // an evaluation that finds nothing pending does nothing
+      // one job per batch of leads; a fresh id per sweep, so a job record orphaned in Redis
+      // cannot block a lead for good; an evaluation that finds nothing pending does nothing
       const sweep = Date.now();
-      await this.jobs.enqueueMany(EVALUATE_LEAD, ids.map((leadId) => ({ payload: { leadId }, opts: { jobId: `${leadId}.sweep-${sweep}` } })));
+      const jobs = [];
+      for (let i = 0; i < ids.length; i += LEADS_PER_BATCH) jobs.push({ payload: { leadIds: ids.slice(i, i + LEADS_PER_BATCH) }, opts: { jobId: `sweep-${sweep}-${i}` } });
+      await this.jobs.enqueueMany(EVALUATE_LEADS, jobs);
       return ids.length;
     } catch (e) {
       this.logger.warn({ err: e }, 'could not sweep pending evaluations');
@@ -61,7 +63,7 @@ export class LifecycleSweeper {
 
   /** Jobs waiting in the queue that evaluations run on. */
   private async backlog(): Promise<number> {
-    return (await this.jobs.depths()).find((d) => d.queue === EVALUATE_LEAD.queue)?.waiting ?? 0;
+    return (await this.jobs.depths()).find((d) => d.queue === EVALUATE_LEADS.queue)?.waiting ?? 0;
   }
 
   @Interval(60_000)

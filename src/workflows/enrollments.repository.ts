@@ -92,7 +92,7 @@ export class EnrollmentsRepository {
   async leadsMissingTrack(limit: number): Promise<{ id: string; temperature: string }[]> {
     return this.tx.manager.query(
       `SELECT l.id, l.temperature FROM leads l JOIN workflows w ON w.track = l.temperature AND NOT w.paused
-       WHERE l.erased_at IS NULL AND l.unsubscribed_at IS NULL AND l.evaluated_at IS NOT NULL
+       WHERE l.erased_at IS NULL AND l.unsubscribed_at IS NULL AND l.evaluated_at IS NOT NULL AND l.owner_id IS NULL
          AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.lead_id = l.id AND e.status = 'waiting' AND e.track = l.temperature)
          AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.lead_id = l.id AND e.workflow_key = w.key AND e.version_id = w.version_id
                            AND e.status <> 'waiting' AND e.end_reason NOT LIKE 'moved to %')
@@ -125,20 +125,20 @@ export class EnrollmentsRepository {
   }
 
   /** Ends a lead's live enrollments (all, or only content tracks); returns them. */
-  async exitLive(leadId: string, reason: string, only: 'tracks' | 'all'): Promise<EnrollmentRow[]> {
+  async exitLive(leadIds: readonly string[], reason: string, only: 'tracks' | 'all'): Promise<EnrollmentRow[]> {
     const [rows] = await this.tx.manager.query<[EnrollmentRow[], number]>(
       `UPDATE enrollments SET status = 'exited', end_reason = $2, ended_at = now(), next_run_at = NULL, waiting_for = NULL, lease_until = NULL, updated_at = now()
-       WHERE lead_id = $1 AND status = 'waiting' AND ($3 = 'all' OR track IS NOT NULL) RETURNING *`,
-      [leadId, reason, only],
+       WHERE lead_id = ANY($1::uuid[]) AND status = 'waiting' AND ($3 = 'all' OR track IS NOT NULL) RETURNING *`,
+      [leadIds, reason, only],
     );
     return rows;
   }
 
   /** Wakes a waiting enrollment now (an awaited event arrived, or a goal may be met). */
-  async wake(leadId: string, now: Date): Promise<number> {
+  async wake(leadIds: readonly string[], now: Date): Promise<number> {
     const [, n] = await this.tx.manager.query<[unknown, number]>(
-      `UPDATE enrollments SET next_run_at = $2, updated_at = now() WHERE lead_id = $1 AND status = 'waiting' AND next_run_at > $2`,
-      [leadId, now],
+      `UPDATE enrollments SET next_run_at = $2, updated_at = now() WHERE lead_id = ANY($1::uuid[]) AND status = 'waiting' AND next_run_at > $2`,
+      [leadIds, now],
     );
     return n;
   }

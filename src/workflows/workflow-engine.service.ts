@@ -26,6 +26,9 @@ interface AfterCommit {
   notify: { email?: string; webhook?: string; subject?: string; leadId: string; workflow: string; step: string }[];
 }
 
+/** templates/emails/internal/workflow-notification.mjml */
+const NOTIFY_TEMPLATE = 'workflow-notification';
+
 /**
  * Runs enrollments: one transaction per run with the enrollment row locked, in which the
  * step machine's actions are applied; a send is one row keyed by (enrollment, step), so a
@@ -94,12 +97,31 @@ export class WorkflowEngine {
 
   /** Moves a lead to the content track of its new temperature, starting with content it has not had. */
   async switchTrack(leadId: string, temperature: string): Promise<void> {
+    await this.switchTracks([{ leadId, temperature }]);
+  }
+
+  /**
+   * Moves leads to the content tracks of their temperatures: the old tracks are left in one
+   * statement per temperature, then each lead enters its new track. A crash between the two
+   * leaves a lead without a track for one reconcile pass (reconcileTracks), never in two.
+   */
+  async switchTracks(moves: readonly { leadId: string; temperature: string }[]): Promise<void> {
+    if (!moves.length) return;
+    const byTemperature = new Map<string, string[]>();
+    for (const m of moves) byTemperature.set(m.temperature, [...(byTemperature.get(m.temperature) ?? []), m.leadId]);
     await this.tx.run(async () => {
-      await this.enrollments.exitLive(leadId, `moved to ${temperature}`, 'tracks');
-      const track = this.registry.track(temperature);
-      const why = track ? await this.enroll(track, leadId, { checkEntry: false }) : `no ${temperature} track`;
-      if (why) this.logger.debug(`lead ${leadId} not in the ${temperature} track: ${why}`);
+      for (const [temperature, ids] of byTemperature) await this.enrollments.exitLive(ids, `moved to ${temperature}`, 'tracks');
     });
+    for (const m of moves) {
+      const track = this.registry.track(m.temperature);
+      const why = track ? await this.enroll(track, m.leadId, { checkEntry: false }) : `no ${m.temperature} track`;
+      if (why) this.logger.debug(`lead ${m.leadId} not in the ${m.temperature} track: ${why}`);
+    }
+  }
+
+  /** Lets these leads' waiting enrollments look again now: a rep took them, or a goal may be met. */
+  async wake(leadIds: readonly string[]): Promise<void> {
+    if (leadIds.length) await this.tx.run(() => this.enrollments.wake(leadIds, this.clock.now()));
   }
 
   @JobHandler(RUN_ENROLLMENT)
@@ -175,7 +197,19 @@ export class WorkflowEngine {
           after.evaluate = true;
           break;
         case 'notify':
-          after.notify.push({ ...action, leadId: e.lead_id, workflow: def.key, step: action.stepId });
+          if (action.email) {
+            // an internal send: exactly once per enrollment step like any send, untracked, exempt from caps
+            const { row, created } = await this.sends.stage({
+              leadId: e.lead_id,
+              template: NOTIFY_TEMPLATE,
+              category: 'internal',
+              recipient: { email: action.email },
+              enrollment: { id: e.id, stepKey: action.stepId },
+              data: { subject: action.subject ?? `${def.name}: ${action.stepId}`, workflow: { key: def.key, name: def.name }, step: action.stepId },
+            });
+            if (created) after.sends.push(row.id);
+          }
+          if (action.webhook) after.notify.push({ ...action, leadId: e.lead_id, workflow: def.key, step: action.stepId });
           break;
       }
     }
@@ -187,12 +221,9 @@ export class WorkflowEngine {
     if (e[0]) await this.jobs.enqueue(EVALUATE_LEAD, { leadId: e[0].lead_id }, { jobId: e[0].lead_id });
   }
 
-  /** Internal notifications are best effort and at most once: a failure is logged, not retried. */
+  /** Notify webhooks are best effort and at most once: a failure is logged, not retried (subscriptions under /v1/webhooks are retried). */
   private async notify(n: AfterCommit['notify'][number]): Promise<void> {
-    if (!n.webhook) {
-      this.logger.log(`notify ${n.email ?? ''}: ${n.subject ?? `${n.workflow}/${n.step}`} (lead ${n.leadId})`);
-      return;
-    }
+    if (!n.webhook) return;
     try {
       const res = await fetch(n.webhook, {
         method: 'POST',

@@ -41,7 +41,7 @@ export class WorkflowScheduler implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.events.subscribe((change) => this.onLeadChanged(change));
+    this.events.subscribeMany((changes) => this.onLeadsChanged(changes));
   }
 
   private get enabled(): boolean {
@@ -91,27 +91,42 @@ export class WorkflowScheduler implements OnModuleInit {
     return n;
   }
 
-  private async onLeadChanged(change: LeadChanged): Promise<void> {
-    const temperature = change.transitions.find((t) => t.kind === 'temperature');
-    const changes: LeadChange[] = [
-      ...(change.created ? [{ kind: 'lead-created' as const }] : []),
-      ...change.activities.map((a) => ({ kind: 'event' as const, type: a.type, properties: a.properties })),
-      ...change.transitions.filter((t) => t.kind === 'temperature' && t.to).map((t) => ({ kind: 'temperature' as const, to: t.to! })),
-      ...change.transitions.filter((t) => t.kind === 'stage' && t.to).map((t) => ({ kind: 'stage' as const, to: t.to! })),
-      { kind: 'lead-changed' as const },
-    ];
-    // most changes concern no workflow's trigger: decide that before reading anything
-    const candidates = this.registry.list().filter((w) => !w.def.track && changes.some((c) => couldTrigger(w.def.trigger, c)));
-    if (candidates.length || temperature?.to || change.created) {
-      const lead = await this.leadViews.get(change.leadId);
-      if (!lead || lead.erasedAt) return;
-      if (temperature?.to || change.created) await this.engine.switchTrack(change.leadId, temperature?.to ?? lead.temperature);
-      for (const w of candidates) {
-        if (changes.some((c) => triggerMatches(w.def, c, lead))) await this.engine.enroll(w, change.leadId, { checkEntry: false });
+  /**
+   * The follow-ups of one committed evaluation batch in a few statements: one read of the leads
+   * that matter, their track moves grouped by temperature, one wake for all.
+   */
+  private async onLeadsChanged(batch: readonly LeadChanged[]): Promise<void> {
+    const work = batch
+      .map((change) => {
+        const temperature = change.transitions.find((t) => t.kind === 'temperature')?.to ?? null;
+        const changes: LeadChange[] = [
+          ...(change.created ? [{ kind: 'lead-created' as const }] : []),
+          ...change.activities.map((a) => ({ kind: 'event' as const, type: a.type, properties: a.properties })),
+          ...change.transitions.filter((t) => t.kind === 'temperature' && t.to).map((t) => ({ kind: 'temperature' as const, to: t.to! })),
+          ...change.transitions.filter((t) => t.kind === 'stage' && t.to).map((t) => ({ kind: 'stage' as const, to: t.to! })),
+          { kind: 'lead-changed' as const },
+        ];
+        // most changes concern no workflow's trigger: decide that before reading anything
+        const candidates = this.registry.list().filter((w) => !w.def.track && changes.some((c) => couldTrigger(w.def.trigger, c)));
+        return { change, temperature, changes, candidates };
+      })
+      .filter((w) => w.candidates.length || w.temperature || w.change.created);
+    if (work.length) {
+      const leads = await this.leadViews.getMany(work.map((w) => w.change.leadId));
+      const live = work.filter((w) => leads.get(w.change.leadId) && !leads.get(w.change.leadId)!.erasedAt);
+      await this.engine.switchTracks(
+        live.filter((w) => w.temperature || w.change.created).map((w) => ({ leadId: w.change.leadId, temperature: w.temperature ?? leads.get(w.change.leadId)!.temperature })),
+      );
+      for (const w of live) {
+        const lead = leads.get(w.change.leadId)!;
+        for (const wf of w.candidates) {
+          if (w.changes.some((c) => triggerMatches(wf.def, c, lead))) await this.engine.enroll(wf, w.change.leadId, { checkEntry: false });
+        }
       }
     }
     // waits for an event and goals may be met now: let waiting enrollments look again
-    if (change.activities.length || change.transitions.length) await this.tx.run(() => this.enrollments.wake(change.leadId, this.clock.now()));
+    const wake = batch.filter((c) => c.activities.length || c.transitions.length).map((c) => c.leadId);
+    if (wake.length) await this.tx.run(() => this.enrollments.wake(wake, this.clock.now()));
   }
 }
 

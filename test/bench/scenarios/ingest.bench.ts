@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { uuidv7 } from '../../../src/common/ids';
+import { LifecycleEvents } from '../../../src/lifecycle/lifecycle-events.service';
 import { BenchApp, createApiKey, createDatabase, startApp, withClient } from '../bench-app';
 import { BenchOptions, BenchResult, Scenario, perSecond, result, timed } from '../bench';
 import { profiled } from '../cpu-profile';
@@ -19,6 +20,8 @@ const GOAL_ACCEPTED_PER_S = 10_000;
 const GOAL_EVALUATED_PER_S = 5_000;
 const EVALUATION_TIMEOUT_MS = 300_000;
 const POLL_MS = 50;
+/** follow-ups count as done once none has been published for this long */
+const FOLLOW_UP_QUIET_MS = 1000;
 
 type Mode = 'inprocess' | 'redis';
 /** BENCH_INGEST_MODES=inprocess (or redis) runs one job runner only, to profile or iterate faster. */
@@ -116,6 +119,7 @@ async function runMode(mode: Mode, work: Workload, opts: BenchOptions, afterApp?
   try {
     bench = await startApp(db.url, { env: queue ? { REDIS_URL, QUEUE_PREFIX: queue.prefix } : {} });
     const key = await createApiKey(bench.app);
+    const followUps = watchFollowUps(bench.app.get(LifecycleEvents));
     const seeded = await timed(() => seedLeads(db.url, [...work.warmupLeads, ...work.leads]));
     log(`app on port ${bench.port}, database ${db.name}${queue ? `, queue prefix ${queue.prefix}` : ''}; ${work.leads.length + work.warmupLeads.length} leads seeded in ${Math.round(seeded.ms)} ms`);
     const url = `${bench.baseUrl}/v1/events`;
@@ -130,8 +134,10 @@ async function runMode(mode: Mode, work: Workload, opts: BenchOptions, afterApp?
     checkSent(warm.sent, work.warmupEvents.length);
     log(`warm-up: ${work.warmupEvents.length} events accepted in ${Math.round(warm.acceptMs)} ms, evaluated in ${Math.round(warm.evaluateMs)} ms`);
 
+    await followUps.quiet();
     const meter = await CpuMeter.start(db.url, db.name);
     let atSent: CpuReading | undefined;
+    followUps.reset();
     const run = await profiled(`ingest-${mode}`, () => sendAndEvaluate(db.url, spec(work.events), () => (atSent = meter.read())), log);
     const cpu = meter.read();
     checkSent(run.sent, work.events.length);
@@ -141,6 +147,10 @@ async function runMode(mode: Mode, work: Workload, opts: BenchOptions, afterApp?
       `${n} events accepted in ${Math.round(run.acceptMs)} ms (latency p50 ${run.sent.latencyMs.p50} ms, p99 ${run.sent.latencyMs.p99} ms, max ${run.sent.latencyMs.max} ms); ` +
         `${run.backlog} still unevaluated at the last 202; all evaluated after ${Math.round(run.evaluateMs)} ms`,
     );
+    // not part of the metric (it ends when scores, stages and temperatures are written), but
+    // what the workflows do with the changes runs on the same cores and is worth seeing
+    const published = await followUps.quiet();
+    log(`follow-ups: ${published.count} lead changes published, the last ${Math.round(published.lastAt - run.sent.startedAt)} ms after the first request`);
     // Split at the sender's report: until then ingest and evaluation share the box, after it only evaluation runs.
     const s = atSent ?? cpu;
     log(
@@ -157,6 +167,27 @@ async function runMode(mode: Mode, work: Workload, opts: BenchOptions, afterApp?
     if (queue) log(`removed ${await queue.clear()} Redis keys under ${queue.prefix}`);
     await db.drop();
   }
+}
+
+/** Counts the lead changes handed to the follow-ups (workflows, webhooks), which run after evaluation commits. */
+function watchFollowUps(events: LifecycleEvents): { reset(): void; quiet(): Promise<{ count: number; lastAt: number }> } {
+  let count = 0;
+  let lastAt = epochMs();
+  // subscribed last, so it hears a change after the other listeners have handled it
+  events.subscribe(async () => {
+    count++;
+    lastAt = epochMs();
+  });
+  return {
+    reset: () => {
+      count = 0;
+      lastAt = epochMs();
+    },
+    quiet: async () => {
+      while (epochMs() - lastAt < FOLLOW_UP_QUIET_MS) await new Promise((r) => setTimeout(r, POLL_MS));
+      return { count, lastAt };
+    },
+  };
 }
 
 function toBodies(events: readonly GeneratedEvent[]): string[] {
