@@ -32,7 +32,7 @@ describe('the templates in the repository', () => {
     expect(byStage('top')).toEqual(['pain-point', 'pain-point', 'pain-point']);
     expect(byStage('middle')).toEqual(['ebook', 'webinar', 'whitepaper']);
     expect(byStage('bottom')).toEqual(['case-study', 'comparison', 'demo']);
-    expect(infos.filter((i) => i.kind === 'notification').map((i) => i.name)).toEqual(['rep-new-lead']);
+    expect(infos.filter((i) => i.kind === 'notification').map((i) => i.name)).toEqual(['rep-lead-reassigned', 'rep-new-lead', 'workflow-notification']);
     expect(infos.filter((i) => i.type === 'page').map((i) => i.name)).toEqual(['unsubscribed']);
     expect(Object.keys(catalog.templates.get('demo-invitation')!.info.variants).sort()).toEqual(['decision-maker', 'influencer', 'user']);
   });

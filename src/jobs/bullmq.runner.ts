@@ -74,6 +74,11 @@ export function createWorker(
     prefix: queue.opts.prefix,
     concurrency,
     autorun: true,
+    // A killed worker's jobs come back within ~15 s instead of BullMQ's default 30-60 s; every
+    // handler is idempotent, so a job that stalls a few times (crashes, restarts) is retried, not failed.
+    lockDuration: 10_000,
+    stalledInterval: 5_000,
+    maxStalledCount: 5,
     limiter: ratePerSecond > 0 ? limiterFor(ratePerSecond) : undefined,
   });
   worker.on('failed', (job, err) => {

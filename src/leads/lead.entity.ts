@@ -84,6 +84,10 @@ export class Lead {
   @Column('timestamptz', { name: 'unsubscribed_at', nullable: true })
   unsubscribedAt!: Date | null;
 
+  /** the sales rep who owns the lead (assignment pending or accepted, or converted); null while marketing nurtures it */
+  @Column('uuid', { name: 'owner_id', nullable: true })
+  ownerId!: string | null;
+
   @Column('timestamptz', { name: 'erased_at', nullable: true })
   erasedAt!: Date | null;
 }

@@ -24,6 +24,7 @@ export function toLeadView(l: Lead): LeadView {
     persona: l.persona,
     stage: l.stage,
     temperature: l.temperature,
+    ownerId: l.ownerId,
     lastActivityAt: l.lastActivityAt?.toISOString() ?? null,
     createdAt: l.createdAt.toISOString(),
     updatedAt: l.updatedAt.toISOString(),

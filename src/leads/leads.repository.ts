@@ -85,6 +85,8 @@ export class LeadsRepository {
     if (query.grade) qb.andWhere('l.grade = :grade', { grade: query.grade });
     if (query.minGrade) qb.andWhere('l.grade = ANY(:grades)', { grades: GRADES.slice(GRADES.indexOf(query.minGrade)) });
     if (query.persona) qb.andWhere('l.persona = :persona', { persona: query.persona });
+    if (query.ownerId === 'none') qb.andWhere('l.owner_id IS NULL');
+    else if (query.ownerId) qb.andWhere('l.owner_id = :ownerId', { ownerId: query.ownerId });
     if (query.minScore !== undefined) qb.andWhere('l.score >= :minScore', { minScore: query.minScore });
     if (query.maxScore !== undefined) qb.andWhere('l.score <= :maxScore', { maxScore: query.maxScore });
     if (query.q) {

@@ -25,7 +25,7 @@ export class ModelVersionsRepository {
 
   async active(): Promise<StoredModel[]> {
     return this.tx.manager.query(
-      `SELECT DISTINCT ON (kind) kind, version, source, file FROM model_versions ORDER BY kind, activated_at DESC`,
+      `SELECT DISTINCT ON (kind) kind, version, source, file FROM model_versions WHERE kind IN ('scoring', 'grading') ORDER BY kind, activated_at DESC`,
     );
   }
 

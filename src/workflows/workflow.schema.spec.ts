@@ -42,7 +42,7 @@ const sends = (d: WorkflowDefinition) => d.steps.flatMap((s) => (s.kind === 'sen
 
 describe('the shipped workflows', () => {
   it('finds the shipped templates', () => {
-    expect(TEMPLATES).toEqual(new Set(['close-takes-too-long', 'reconciliation-errors', 'cfo-visibility', 'ebook-close-playbook', 'webinar-faster-close', 'whitepaper-cost-of-manual', 'demo-invitation', 'case-study-brightwater', 'comparison-spreadsheets-erp', 'rep-new-lead']));
+    expect(TEMPLATES).toEqual(new Set(['close-takes-too-long', 'reconciliation-errors', 'cfo-visibility', 'ebook-close-playbook', 'webinar-faster-close', 'whitepaper-cost-of-manual', 'demo-invitation', 'case-study-brightwater', 'comparison-spreadsheets-erp', 'rep-lead-reassigned', 'rep-new-lead', 'workflow-notification']));
   });
 
   it('cold, warm and hot tracks send their funnel stage, with rising priority', () => {

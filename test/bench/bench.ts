@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { assignScenario } from './scenarios/assign.bench';
 import { importScenario } from './scenarios/import.bench';
 import { ingestScenario } from './scenarios/ingest.bench';
 import { renderScenario } from './scenarios/render.bench';
@@ -34,7 +35,7 @@ export interface Scenario {
 
 // Scenarios import this module for their types and helpers and this module imports them back to
 // list them. The cycle is safe because scenarios only touch the helpers inside run().
-const SCENARIOS: readonly Scenario[] = [importScenario, renderScenario, trackScenario, sendScenario, ingestScenario, stepsScenario];
+const SCENARIOS: readonly Scenario[] = [importScenario, renderScenario, trackScenario, sendScenario, ingestScenario, stepsScenario, assignScenario];
 
 export function scenarios(): readonly Scenario[] {
   return SCENARIOS;

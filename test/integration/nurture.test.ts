@@ -48,6 +48,10 @@ describe('nurture engine', () => {
       "quietHours: { from: '20:00', to: '08:00' }\nallowedDays: [mon, tue, wed, thu, fri]\ndefaultTimezone: Europe/Berlin\nfrequencyCap: { max: 3, per: 7d }\n",
     );
     writeFileSync(join(dir, 'night-send.yaml'), 'key: night-send\nname: Night send\ntrigger: { manual: {} }\npriority: 1\nsteps:\n  - { id: s, send: demo-invitation }\n');
+    writeFileSync(
+      join(dir, 'notify-desk.yaml'),
+      "key: notify-desk\nname: Tell the desk\ntrigger: { manual: {} }\nsteps:\n  - { id: tell, notify: { email: desk@corp.test, subject: 'A lead for the desk' } }\n",
+    );
     writeFileSync(join(dir, 'urgent-send.yaml'), 'key: urgent-send\nname: Urgent send\ntrigger: { manual: {} }\npriority: 5\nsteps:\n  - { id: s, send: case-study-brightwater }\n');
     t = await bootTestApp({ redis: false, env: { SMTP_URL: sink.url, WORKFLOWS_DIR: dir, PUBLIC_URL: 'http://kindling.test', LOG_LEVEL: process.env.DEBUG_LOG ?? 'silent' } });
     clock = t.app.get(Clock);
@@ -178,6 +182,18 @@ describe('nurture engine', () => {
     expect(res.body.error.details).toEqual([{ path: 'leadIds.1', message: 'no lead 01939f5e-0000-7000-8000-000000000000' }]);
     expect(await live(id, 'night-send')).toBeUndefined();
     expect((await t.http.post('/v1/workflows/nope/enroll').set(t.auth).send({ leadIds: [id] })).status).toBe(404);
+  });
+
+  it('a notify step with an email address sends one untracked internal email to that address', async () => {
+    const id = await newLead({ company: 'Desk Corp' });
+    expect((await t.http.post('/v1/workflows/notify-desk/enroll').set(t.auth).send({ leadIds: [id] })).body.enrolled).toBe(1);
+    await t.app.get(WorkflowScheduler).tick();
+    const mail = await eventually(async () => sink.to('desk@corp.test').find((m) => (m.text ?? '').includes('Desk Corp')), 'the notify email');
+    expect(mail.subject).toBe('A lead for the desk');
+    expect(mail.html).not.toMatch(/\/t\/[oc]\//);
+    // the lead itself got nothing from this workflow
+    const rows = await db.query(`SELECT count(*)::int AS n FROM email_sends WHERE lead_id = $1 AND template = 'workflow-notification'`, [id]);
+    expect(rows.rows[0].n).toBe(1);
   });
 });
 

@@ -21,7 +21,7 @@ describe('templates API', () => {
   it('lists the templates loaded from the repository, with their front matter', async () => {
     const res = await t.http.get('/v1/templates').set(t.auth);
     expect(res.status).toBe(200);
-    expect(res.body.data).toHaveLength(11);
+    expect(res.body.data).toHaveLength(13);
     const demo = res.body.data.find((x: { name: string }) => x.name === 'demo-invitation');
     expect(demo).toEqual({
       name: 'demo-invitation',

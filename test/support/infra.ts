@@ -19,15 +19,17 @@ export async function createTestDatabase(): Promise<{ url: string; drop: () => P
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
-  return {
-    url: withDb(TEST_POSTGRES_URL, name),
-    drop: async () => {
-      const c = new Client({ connectionString: TEST_POSTGRES_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
+  const url = withDb(TEST_POSTGRES_URL, name);
+  return { url, drop: () => dropTestDatabase(url) };
+}
+
+export async function dropTestDatabase(url: string): Promise<void> {
+  const name = new URL(url).pathname.slice(1);
+  if (!/^kindling_test_[0-9a-f]+$/.test(name)) throw new Error(`refusing to drop ${name}: not a test database`);
+  const c = new Client({ connectionString: TEST_POSTGRES_URL });
+  await c.connect();
+  await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await c.end();
 }
 
 /** A BullMQ key prefix per test file; `clear` deletes its keys. */

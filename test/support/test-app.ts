@@ -6,7 +6,7 @@ import request from 'supertest';
 import { ApiKeysService } from '../../src/auth/api-keys.service';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { createHttpApp } from '../../src/http-setup';
-import { TEST_REDIS_URL, createTestDatabase, createTestQueuePrefix } from './infra';
+import { TEST_REDIS_URL, createTestDatabase, createTestQueuePrefix, dropTestDatabase } from './infra';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -24,8 +24,11 @@ type Extra = Parameters<typeof createHttpApp>[2];
  * Boots the real app on its own Postgres database and (unless `redis: false`) its own BullMQ
  * prefix on the real Redis, with an API key ready to use.
  */
-export async function bootTestApp(opts: { redis?: boolean; env?: Record<string, string>; imports?: Extra } = {}): Promise<TestApp> {
-  const db = await createTestDatabase();
+export async function bootTestApp(
+  opts: { redis?: boolean; env?: Record<string, string>; imports?: Extra; /** reuse this database (a restart) */ databaseUrl?: string; keepDatabase?: boolean } = {},
+): Promise<TestApp> {
+  const db = opts.databaseUrl ? { url: opts.databaseUrl, drop: () => dropTestDatabase(opts.databaseUrl!) } : await createTestDatabase();
+  if (opts.keepDatabase) db.drop = async () => undefined;
   const queue = createTestQueuePrefix();
   const config = loadConfig({
     NODE_ENV: 'test',

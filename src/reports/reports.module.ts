@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { HandoffReportRepository } from './handoff-report.repository';
+import { ReportsController } from './reports.controller';
+import { ReportsService } from './reports.service';
+
+@Module({
+  controllers: [ReportsController],
+  providers: [HandoffReportRepository, ReportsService],
+})
+export class ReportsModule {}
