@@ -6,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { MetricsService } from './observability/metrics.service';
+import { registerWeb } from './web/web-http';
 
 type ExtraImports = Parameters<typeof AppModule.forRoot>[2];
 
@@ -52,6 +53,7 @@ export async function createHttpApp(config: AppConfig, databaseUrl: string, extr
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  await registerWeb(app, config);
   await initOrClose(app);
   return app;
 }
