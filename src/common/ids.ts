@@ -4,6 +4,24 @@ let lastMs = 0;
 let seq = 0;
 
 /**
+ * Random bytes drawn from a pooled block: one call into the CSPRNG costs microseconds whatever
+ * the size, and the tracking endpoints make an id per hit.
+ */
+const POOL_BYTES = 4096;
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+
+function random(size: number): Buffer {
+  if (poolOffset + size > pool.length) {
+    pool = randomBytes(POOL_BYTES);
+    poolOffset = 0;
+  }
+  const bytes = pool.subarray(poolOffset, poolOffset + size);
+  poolOffset += size;
+  return bytes;
+}
+
+/**
  * UUIDv7 (RFC 9562): time-ordered, so primary keys double as stable pagination cursors and
  * inserts stay at the right edge of the btree. A 12-bit counter keeps ids from one process
  * monotonic within the same millisecond.
@@ -15,9 +33,9 @@ export function uuidv7(now: number = Date.now()): string {
     now = lastMs;
   } else {
     lastMs = now;
-    seq = randomBytes(2).readUInt16BE() & 0x7ff;
+    seq = random(2).readUInt16BE() & 0x7ff;
   }
-  const bytes = randomBytes(16);
+  const bytes = random(16);
   bytes.writeUIntBE(now, 0, 6);
   bytes[6] = 0x70 | (seq >> 8);
   bytes[7] = seq & 0xff;

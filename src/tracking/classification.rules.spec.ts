@@ -1,4 +1,4 @@
-import { Hit, classifyHit } from './classification.rules';
+import { Hit, agentClass, classifyHit } from './classification.rules';
 
 const browser = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15';
 const base: Hit = { kind: 'click', method: 'GET', userAgent: browser, ip: '203.0.113.9', secondsSinceSent: 3600, distinctLinksClickedRecently: 1, linkCount: 4 };
@@ -35,5 +35,33 @@ describe('classifyHit', () => {
 
   it('does not apply click timing to opens', () => {
     expect(classifyHit({ ...base, kind: 'open', secondsSinceSent: 2 })).toBe('human');
+  });
+});
+
+describe('agentClass', () => {
+  it('sorts agents into the classes classifyHit needs', () => {
+    expect(agentClass(browser)).toBe('browser');
+    expect(agentClass('Mozilla/5.0 (via ggpht.com GoogleImageProxy)')).toBe('gmail-proxy');
+    expect(agentClass(' Mozilla/5.0 ')).toBe('bare-mozilla');
+    expect(agentClass('curl/8.5.0')).toBe('scanner');
+    expect(agentClass('')).toBe('scanner');
+    expect(agentClass(undefined)).toBe('scanner');
+  });
+
+  it('gives classifyHit the same answer whether the agent class is passed or derived', () => {
+    const agents = [browser, 'Mozilla/5.0', 'GoogleImageProxy', 'okhttp/4.12', undefined];
+    for (const userAgent of agents) {
+      for (const kind of ['open', 'click'] as const) {
+        for (const method of ['GET', 'HEAD']) {
+          const hit = { ...base, kind, method, userAgent, ip: '17.0.0.1' };
+          expect(classifyHit(hit, agentClass(userAgent))).toBe(classifyHit(hit));
+        }
+      }
+    }
+  });
+
+  it('lets a bare Mozilla click through to the timing rules instead of calling it a proxy', () => {
+    expect(classifyHit({ ...base, userAgent: 'Mozilla/5.0' })).toBe('human');
+    expect(classifyHit({ ...base, userAgent: 'Mozilla/5.0', secondsSinceSent: 1 })).toBe('security-scanner');
   });
 });

@@ -32,12 +32,28 @@ function isAppleAddress(ip: string | undefined): boolean {
   return /^17\./.test(v4);
 }
 
-export function classifyHit(hit: Hit): HitClass {
-  const ua = hit.userAgent ?? '';
-  if (hit.method.toUpperCase() === 'HEAD') return 'security-scanner';
+/**
+ * What the user agent alone says. Split from `classifyHit` because it is the costly part
+ * (case-insensitive expressions over the whole string) and depends on nothing else, so callers
+ * may memoise it per agent.
+ */
+export type AgentClass = 'gmail-proxy' | 'bare-mozilla' | 'scanner' | 'browser';
+
+export function agentClass(userAgent: string | undefined): AgentClass {
+  const ua = userAgent ?? '';
   if (/GoogleImageProxy|ggpht\.com/i.test(ua)) return 'gmail-proxy';
-  if (hit.kind === 'open' && (isAppleAddress(hit.ip) || ua.trim() === 'Mozilla/5.0')) return 'apple-privacy-proxy';
-  if (ua.trim() === '' || SCANNER_UA.some((re) => re.test(ua))) return 'security-scanner';
+  const trimmed = ua.trim();
+  if (trimmed === 'Mozilla/5.0') return 'bare-mozilla';
+  if (trimmed === '' || SCANNER_UA.some((re) => re.test(ua))) return 'scanner';
+  return 'browser';
+}
+
+/** `agent` defaults to `agentClass(hit.userAgent)`; pass a memoised one to skip the expressions. */
+export function classifyHit(hit: Hit, agent: AgentClass = agentClass(hit.userAgent)): HitClass {
+  if (hit.method.toUpperCase() === 'HEAD') return 'security-scanner';
+  if (agent === 'gmail-proxy') return 'gmail-proxy';
+  if (hit.kind === 'open' && (isAppleAddress(hit.ip) || agent === 'bare-mozilla')) return 'apple-privacy-proxy';
+  if (agent === 'scanner') return 'security-scanner';
   if (hit.kind === 'click') {
     // link scanners follow links within seconds of delivery, and often every link at once
     if (hit.secondsSinceSent !== undefined && hit.secondsSinceSent < 10) return 'security-scanner';

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SendsRepository, TrackingInfo } from '../delivery/sends.repository';
+import { RecentCache } from './recent.cache';
 
 const CACHE_MAX = 50_000;
 
@@ -10,15 +11,22 @@ const CACHE_MAX = 50_000;
  */
 @Injectable()
 export class SendLookup {
-  private readonly cache = new Map<string, TrackingInfo>();
+  private readonly cache = new RecentCache<string, TrackingInfo>(CACHE_MAX);
   private pending = new Map<string, { resolve: (v: TrackingInfo | undefined) => void; reject: (e: unknown) => void }[]>();
   private scheduled = false;
 
   constructor(private readonly sends: SendsRepository) {}
 
-  get(sendId: string): Promise<TrackingInfo | undefined> {
+  /** The cached send, without a round trip through the event loop; undefined means ask `get`. */
+  peek(sendId: string): TrackingInfo | undefined {
     const hit = this.cache.get(sendId);
-    if (hit && hit.sentAt) return Promise.resolve(hit);
+    // links are final only once the message has left: until then, read them again
+    return hit?.sentAt ? hit : undefined;
+  }
+
+  get(sendId: string): Promise<TrackingInfo | undefined> {
+    const hit = this.peek(sendId);
+    if (hit) return Promise.resolve(hit);
     return new Promise((resolve, reject) => {
       const waiters = this.pending.get(sendId) ?? [];
       waiters.push({ resolve, reject });
@@ -48,7 +56,6 @@ export class SendLookup {
   }
 
   private remember(info: TrackingInfo): void {
-    if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value as string);
     this.cache.set(info.id, info);
   }
 }

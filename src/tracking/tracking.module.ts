@@ -5,13 +5,14 @@ import { EmailModule } from '../email/email.module';
 import { LeadsModule } from '../leads/leads.module';
 import { SendLookup } from './send-lookup.service';
 import { TrackingController } from './tracking.controller';
+import { TrackingRoutes } from './tracking.routes';
 import { TrackingService } from './tracking.service';
 import { UnsubscribeService } from './unsubscribe.service';
 
 @Module({
   imports: [ActivitiesModule, DeliveryModule, LeadsModule, EmailModule],
   controllers: [TrackingController],
-  providers: [TrackingService, UnsubscribeService, SendLookup],
+  providers: [TrackingService, TrackingRoutes, UnsubscribeService, SendLookup],
   exports: [TrackingService],
 })
 export class TrackingModule {}

@@ -1,11 +1,13 @@
-import { Controller, Get, HttpCode, Module } from '@nestjs/common';
-import { Public } from '../../../src/auth/public.decorator';
+import { Injectable, Module, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
 import { TrackingUrls } from '../../../src/tracking/tracking-urls';
 import { BenchApp, createDatabase, startApp, withClient } from '../bench-app';
 import { BenchOptions, BenchResult, Scenario, result } from '../bench';
 import { profiled } from '../cpu-profile';
 import { CpuMeter, CpuReading } from '../cpu-usage';
-import { LoadResult, LoadSpec, accepted, runLoad } from '../http-load';
+import { LoadResult, LoadSpec, accepted, loadClient, runLoad } from '../http-load';
+import { QueuePrefix, REDIS_URL, createQueuePrefix } from '../redis-prefix';
 
 const NAME = 'track';
 const SENDS = 1000;
@@ -20,35 +22,60 @@ const EMPTY_PATH = '/bench/empty';
 /** A real browser: scanner and proxy user agents are classified differently but cost the same. */
 const USER_AGENT = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 
-/** The floor: a route that does nothing, behind the same Fastify, Nest guards, pino-http and metrics hook. */
-@Public()
-@Controller('bench')
-class EmptyRouteController {
-  @Get('empty')
-  @HttpCode(204)
-  empty(): void {
-    return undefined;
+/**
+ * Where the evaluation jobs the hits cause go. `api` (default): the app runs as APP_ROLE=api with
+ * BullMQ on a private Redis prefix, as the tracking endpoints run in production; the jobs are
+ * enqueued (that cost is measured) and left for workers this scenario does not start, since
+ * evaluation has its own benchmark (ingest). `embedded` (BENCH_TRACK_JOBS=embedded): APP_ROLE=all
+ * with in-process jobs, so the same process also scores every hit while it is measured.
+ */
+type JobsMode = 'api' | 'embedded';
+
+/**
+ * The floor: a route that does nothing, registered the way the tracking routes are (a plain
+ * Fastify route added at module init), so it runs the same hooks: Nest middleware (pino-http)
+ * through middie, and the metrics hook.
+ */
+@Injectable()
+class EmptyRoute implements OnModuleInit {
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
+  onModuleInit(): void {
+    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    fastify.get(EMPTY_PATH, (_req, reply) => reply.code(204).send());
   }
 }
 
-@Module({ controllers: [EmptyRouteController] })
+@Module({ providers: [EmptyRoute] })
 class EmptyRouteModule {}
 
 export const trackScenario: Scenario = {
   name: NAME,
-  description: `open pixel and click redirect hits/s, each stored before it is answered, ${CONNECTIONS} connections, vs an empty route in the same app`,
+  description: `open pixel and click redirect hits/s, each stored before it is answered, ${CONNECTIONS} connections, vs an empty Fastify route in the same app`,
   run: runTrack,
 };
 
 async function runTrack(opts: BenchOptions): Promise<BenchResult[]> {
   const seconds = opts.seconds ?? DEFAULT_SECONDS;
+  const mode: JobsMode = process.env.BENCH_TRACK_JOBS === 'embedded' ? 'embedded' : 'api';
   const db = await createDatabase();
+  const queue: QueuePrefix | undefined = mode === 'api' ? createQueuePrefix() : undefined;
   let bench: BenchApp | undefined;
   try {
-    const app = (bench = await startApp(db.url, { env: { PUBLIC_URL }, imports: [EmptyRouteModule] }));
+    const env: Record<string, string> = queue ? { PUBLIC_URL, APP_ROLE: 'api', REDIS_URL, QUEUE_PREFIX: queue.prefix } : { PUBLIC_URL };
+    const app = (bench = await startApp(db.url, { env, imports: [EmptyRouteModule] }));
     const sendIds = await seed(db.url);
     const paths = trackingPaths(new TrackingUrls(app.config.publicUrl, app.config.secretKey), sendIds);
     opts.log(`app on port ${app.port}, database ${db.name}; ${sendIds.length} sent emails, ${paths.length} distinct tracking URLs; ${seconds} s per run`);
+    opts.log(
+      mode === 'api'
+        ? `jobs: APP_ROLE=api, BullMQ on ${REDIS_URL} prefix ${queue?.prefix} (evaluations enqueued, no worker runs them)`
+        : 'jobs: APP_ROLE=all, in-process (this process also evaluates the hits)',
+    );
+    opts.log(
+      `cores: none pinned; the app (this process), the ${loadClient()} load generator (a child process), Postgres and Redis share all cores, ` +
+        'for the baseline and the hits alike; each one\'s CPU per request is reported',
+    );
 
     const phase = { baseUrl: app.baseUrl, seconds, log: opts.log, meter: () => CpuMeter.start(db.url, db.name) };
     const empty = await measure({ ...phase, label: 'track-baseline', paths: [EMPTY_PATH] });
@@ -76,6 +103,7 @@ async function runTrack(opts: BenchOptions): Promise<BenchResult[]> {
     return results;
   } finally {
     await bench?.close();
+    if (queue) opts.log(`removed ${await queue.clear()} Redis keys under ${queue.prefix}`);
     await db.drop();
   }
 }
@@ -101,6 +129,7 @@ async function measure(p: Phase): Promise<{ run: LoadResult; before?: number; cp
     baseUrl: p.baseUrl,
     paths: p.paths,
     connections: CONNECTIONS,
+    client: loadClient(),
     ...(amount ? { amount } : { seconds: Math.min(WARMUP_SECONDS, p.seconds) }),
     headers: { 'user-agent': USER_AGENT, accept: 'image/avif,image/webp,image/apng,image/*,*/*;q=0.8' },
   });
