@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { LoggerModule } from 'nestjs-pino';
 import { ActivitiesModule } from './activities/activities.module';
+import { AssignmentModule } from './assignment/assignment.module';
 import { AuthModule } from './auth/auth.module';
 import { ErrorFilter } from './common/error.filter';
 import { AppConfig } from './config/app-config';
@@ -14,9 +15,12 @@ import { JobsModule } from './jobs/jobs.module';
 import { LeadsModule } from './leads/leads.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { ObservabilityModule } from './observability/observability.module';
+import { ReportsModule } from './reports/reports.module';
 import { ScoringAdminModule } from './scoring/scoring-admin.module';
 import { TrackingModule } from './tracking/tracking.module';
 import { WorkflowsModule } from './workflows/workflows.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
+import { WebModule } from './web/web.module';
 
 /** Paths too hot or too dull to log each request of. */
 const QUIET_PATHS = /^\/(t\/|health|metrics|docs)/;
@@ -49,6 +53,10 @@ export class AppModule {
         LifecycleModule,
         ScoringAdminModule,
         WorkflowsModule,
+        WebhooksModule,
+        AssignmentModule,
+        ReportsModule,
+        WebModule,
         ...extra,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],

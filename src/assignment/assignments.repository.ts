@@ -77,11 +77,11 @@ export class AssignmentsRepository {
    * skipped, not waited for, so workers share the queue.
    */
   claimHandoffDue(limit: number): Promise<HandoffLeadRow[]> {
-    return this.tx.manager.query(`SELECT * FROM leads WHERE handoff_due ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`, [limit]);
+    return this.tx.manager.query(`SELECT * FROM leads WHERE handoff_due ORDER BY id LIMIT $1 FOR NO KEY UPDATE SKIP LOCKED`, [limit]);
   }
 
   async lockLead(leadId: string): Promise<HandoffLeadRow | undefined> {
-    const [row] = await this.tx.manager.query<HandoffLeadRow[]>(`SELECT * FROM leads WHERE id = $1 FOR UPDATE`, [leadId]);
+    const [row] = await this.tx.manager.query<HandoffLeadRow[]>(`SELECT * FROM leads WHERE id = $1 FOR NO KEY UPDATE`, [leadId]);
     return row;
   }
 
@@ -198,7 +198,7 @@ export class AssignmentsRepository {
   slaDue(now: Date, limit: number): Promise<{ lead_id: string; id: string }[]> {
     return this.tx.manager.query(
       `SELECT a.lead_id, a.id FROM assignments a JOIN leads l ON l.id = a.lead_id
-       WHERE a.status = 'pending' AND a.sla_due_at <= $1 ORDER BY a.sla_due_at LIMIT $2 FOR UPDATE OF l SKIP LOCKED`,
+       WHERE a.status = 'pending' AND a.sla_due_at <= $1 ORDER BY a.sla_due_at LIMIT $2 FOR NO KEY UPDATE OF l SKIP LOCKED`,
       [now, limit],
     );
   }
@@ -207,7 +207,7 @@ export class AssignmentsRepository {
   queued(limit: number): Promise<{ lead_id: string; id: string }[]> {
     return this.tx.manager.query(
       `SELECT a.lead_id, a.id FROM assignments a JOIN leads l ON l.id = a.lead_id
-       WHERE a.status = 'queued' ORDER BY a.created_at LIMIT $1 FOR UPDATE OF l SKIP LOCKED`,
+       WHERE a.status = 'queued' ORDER BY a.created_at LIMIT $1 FOR NO KEY UPDATE OF l SKIP LOCKED`,
       [limit],
     );
   }
