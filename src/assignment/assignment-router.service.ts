@@ -3,6 +3,7 @@ import { Clock } from '../common/clock';
 import { uuidv7 } from '../common/ids';
 import { TransactionService } from '../database/transaction.service';
 import { SendsService } from '../delivery/sends.service';
+import { leadProfile } from '../leads/lead-profile';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import { WorkflowEngine } from '../workflows/workflow-engine.service';
 import { expandPlaces } from './assignment-model.schema';
@@ -42,16 +43,7 @@ export interface AfterCommit {
 }
 
 export const toRoutableLead = (l: HandoffLeadRow): RoutableLead => ({
-  email: l.email,
-  firstName: l.first_name,
-  lastName: l.last_name,
-  company: l.company,
-  jobTitle: l.job_title,
-  industry: l.industry,
-  companySize: l.company_size,
-  country: l.country,
-  source: l.source,
-  attributes: l.attributes,
+  ...leadProfile(l),
   score: Number(l.score),
   scores: l.scores,
   grade: l.grade,

@@ -53,17 +53,17 @@ export class AssignmentService {
   ) {}
 
   /** Routes up to `limit` leads whose sales-ready moment is due; returns the ids of the leads handled. */
-  async assignDue(limit: number): Promise<string[]> {
+  async assignDue(limit: number): Promise<number> {
     const after: AfterCommit = { sendIds: [], leadIds: [] };
     const handled = await this.tx.run(async () => {
       const due = await this.assignments.claimHandoffDue(limit);
-      if (!due.length) return [];
+      if (!due.length) return 0;
       const blocked = await this.assignments.blocked(due.map((l) => l.id));
       // gone cold again, erased, owned or handled: the moment passed with nothing to do
       const routable = due.filter((l) => l.stage === 'sales-ready' && !l.erased_at && !l.owner_id && !blocked.has(l.id));
       await this.assignments.clearHandoffDue(due.filter((l) => !routable.includes(l)).map((l) => l.id));
       await this.router.place(routable.map((lead) => ({ lead, cause: 'sales-ready' })), after);
-      return due.map((l) => l.id);
+      return due.length;
     });
     await this.router.afterCommit(after);
     return handled;
@@ -168,6 +168,13 @@ export class AssignmentService {
       await this.jobs.enqueue(EVALUATE_LEAD, { leadId: returnedTo.leadId }, { jobId: returnedTo.leadId });
     }
     return row;
+  }
+
+  /** The reasons behind each lead's score, biggest first: what a rep reads before calling (email and web queue alike). */
+  async topReasons(leadIds: readonly string[], perLead: number): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    for (const r of await this.assignments.topReasons(leadIds, perLead)) out.set(r.lead_id, [...(out.get(r.lead_id) ?? []), r.reason]);
+    return out;
   }
 
   get(id: string): Promise<AssignmentRow> {

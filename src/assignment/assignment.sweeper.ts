@@ -6,8 +6,6 @@ import { LifecycleEvents } from '../lifecycle/lifecycle-events.service';
 import { AssignmentService } from './assignment.service';
 
 const BATCH = 200;
-/** long enough to cover the follow-ups of an evaluation batch; a lead sales-ready again within it waits for a tick */
-const HANDLED_KEPT_MS = 60_000;
 
 /**
  * Drives the hand-off from Postgres state: sales-ready moments (leads.handoff_due), SLAs past
@@ -21,14 +19,6 @@ export class AssignmentSweeper implements OnModuleInit {
   private running: Promise<void> | null = null;
   private again = false;
   private busy = { slow: false, queue: false };
-  /**
-   * When a pass handled each lead, oldest first. Evaluation publishes its changes one lead at a
-   * time after committing a whole batch (seconds apart under load), so the first kick's pass
-   * takes the batch and the kicks of the others would each cost an empty pass for nothing. A
-   * kick only saves waiting for the next tick, so skipping one costs a second at most.
-   */
-  private readonly handledAt = new Map<string, number>();
-
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly jobs: JobQueue,
@@ -37,9 +27,9 @@ export class AssignmentSweeper implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.events.subscribe(async (change) => {
-      if (this.handledAt.has(change.leadId)) return;
-      if (change.transitions.some((t) => t.kind === 'stage' && t.to === 'sales-ready')) void this.kick();
+    // one kick per committed evaluation batch: its pass takes every lead of the batch at once
+    this.events.subscribeMany(async (changes) => {
+      if (changes.some((c) => c.transitions.some((t) => t.kind === 'stage' && t.to === 'sales-ready'))) void this.kick();
     });
   }
 
@@ -58,7 +48,7 @@ export class AssignmentSweeper implements OnModuleInit {
       try {
         do {
           this.again = false;
-          while ((await this.pass()) === BATCH);
+          while ((await this.service.assignDue(BATCH)) === BATCH);
         } while (this.again);
       } catch (e) {
         this.logger.warn({ err: e }, 'hand-off pass failed; the next one retries');
@@ -69,24 +59,8 @@ export class AssignmentSweeper implements OnModuleInit {
     return this.running;
   }
 
-  private async pass(): Promise<number> {
-    const handled = await this.service.assignDue(BATCH);
-    const now = Date.now();
-    for (const id of handled) {
-      // re-inserted so the map stays in time order
-      this.handledAt.delete(id);
-      this.handledAt.set(id, now);
-    }
-    return handled.length;
-  }
-
   @Interval(1000)
   async tick(): Promise<void> {
-    const cutoff = Date.now() - HANDLED_KEPT_MS;
-    for (const [id, at] of this.handledAt) {
-      if (at >= cutoff) break;
-      this.handledAt.delete(id);
-    }
     await this.kick();
   }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { uuidv7 } from '../common/ids';
 import { TransactionService } from '../database/transaction.service';
+import type { LeadProfileRow } from '../leads/lead-profile';
 
 export type AssignmentStatus = 'queued' | 'pending' | 'accepted' | 'returned' | 'converted' | 'disqualified' | 'reassigned';
 export type AssignmentCause = 'sales-ready' | 'manual' | 'sla' | 'reassign';
@@ -38,18 +39,8 @@ export type NewAssignment = Pick<AssignmentRow, 'id' | 'lead_id' | 'rep_id' | 'r
 };
 
 /** The lead as routing and the rep's email read it. */
-export interface HandoffLeadRow {
+export interface HandoffLeadRow extends LeadProfileRow {
   id: string;
-  email: string;
-  first_name: string | null;
-  last_name: string | null;
-  company: string | null;
-  job_title: string | null;
-  industry: string | null;
-  company_size: number | null;
-  country: string | null;
-  source: string | null;
-  attributes: Record<string, unknown>;
   score: string;
   scores: Record<string, number>;
   grade: string | null;

@@ -14,6 +14,6 @@ import { LifecycleSweeper } from './lifecycle.sweeper';
   imports: [ScoringModule, LeadsModule],
   controllers: [LeadInsightController],
   providers: [LeadStateRepository, LeadEvaluator, LifecycleEvents, LifecycleSweeper, LeadInsightRepository, LeadInsightService],
-  exports: [LeadEvaluator, LifecycleEvents, LeadStateRepository],
+  exports: [LeadEvaluator, LifecycleEvents, LeadStateRepository, LeadInsightService],
 })
 export class LifecycleModule {}

@@ -5,7 +5,6 @@ import { zodIssuesToDetails } from '../common/zod-validation';
 import { LeadError } from '../leads/lead.error';
 import { LeadView } from '../leads/lead.schemas';
 import { LeadsService } from '../leads/leads.service';
-import { LeadInsightRepository } from '../lifecycle/lead-insight.repository';
 import { LeadInsightService } from '../lifecycle/lead-insight.service';
 import { ScoringModelsService } from '../scoring/scoring-models.service';
 import { WorkflowsService } from '../workflows/workflows.service';
@@ -26,7 +25,6 @@ export class WebLeadsService {
     private readonly repo: WebLeadsRepository,
     private readonly leads: LeadsService,
     private readonly insight: LeadInsightService,
-    private readonly ledger: LeadInsightRepository,
     private readonly workflows: WorkflowsService,
     private readonly assignments: AssignmentService,
     private readonly models: ScoringModelsService,
@@ -85,15 +83,15 @@ export class WebLeadsService {
 
   async queue(user: WebUser, done?: string) {
     const rows = await this.repo.queue(user.repId!);
-    const reasons = await Promise.all(rows.map((r) => this.ledger.ledger(r.id, 3)));
+    const reasons = await this.assignments.topReasons(rows.map((r) => r.id), 3);
     return {
       done: done === 'accept' ? 'Accepted: the lead is yours.' : done === 'return' ? 'Returned: marketing nurtures the lead again.' : done === 'convert' ? 'Converted: well done.' : undefined,
-      rows: rows.map((r, i) => ({
+      rows: rows.map((r) => ({
         ...r,
         name: leadName(r.first_name, r.last_name),
         score: Math.round(r.score),
         pending: r.status === 'pending',
-        reasons: reasons[i].filter((l) => Number(l.points) > 0).map((l) => l.reason),
+        reasons: reasons.get(r.id) ?? [],
       })),
     };
   }

@@ -17,6 +17,6 @@ import { WorkflowsService } from './workflows.service';
   imports: [ActivitiesModule, DeliveryModule, EmailModule, LeadsModule],
   controllers: [WorkflowsController],
   providers: [Clock, EnrollmentsRepository, LeadViewRepository, WorkflowVersionsRepository, WorkflowRegistryService, WorkflowEngine, WorkflowScheduler, WorkflowsService],
-  exports: [WorkflowRegistryService, WorkflowEngine, Clock],
+  exports: [WorkflowRegistryService, WorkflowEngine, WorkflowsService, Clock],
 })
 export class WorkflowsModule {}
